@@ -1,0 +1,3 @@
+from workspaced.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Personal access tokens and resolving a bearer token to a Principal."""

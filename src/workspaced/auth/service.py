@@ -1,0 +1,105 @@
+"""Turning a bearer token into a Principal, and issuing tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from workspaced.auth import token_format
+from workspaced.authz.access import Principal
+from workspaced.kit import clock
+from workspaced.kit.errors import Unauthenticated
+from workspaced.models import OrganizationMembership, PersonalAccessToken, User
+
+# last_used_time is a hint for humans; writing it on every request would turn every
+# read into a write. Once a minute per token is precise enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def parse_authorization_header(value: str | None) -> str:
+    """The token from an `Authorization: Bearer <token>` header, or Unauthenticated."""
+    if not value:
+        raise Unauthenticated("missing bearer token")
+    scheme, _, credentials = value.partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    token = credentials.strip()
+    if not token_format.is_well_formed(token):
+        raise Unauthenticated("malformed token")
+    return token
+
+
+def authenticate(session: Session, token: str) -> tuple[Principal, datetime | None]:
+    """The principal a well-formed token stands for, and the token's last_used_time.
+
+    A token works only while it is neither revoked nor expired and its user is still a
+    member of the token's home organization.
+    """
+    now = clock.now()
+    row = session.execute(
+        select(PersonalAccessToken.id, PersonalAccessToken.user_id, PersonalAccessToken.org_id,
+               PersonalAccessToken.last_used_time, User.email)
+        .join(User, User.id == PersonalAccessToken.user_id)
+        .join(
+            OrganizationMembership,
+            (OrganizationMembership.org_id == PersonalAccessToken.org_id)
+            & (OrganizationMembership.user_id == PersonalAccessToken.user_id),
+        )
+        .where(
+            PersonalAccessToken.secret_sha256 == token_format.digest(token),
+            PersonalAccessToken.revoke_time.is_(None),
+            or_(PersonalAccessToken.expire_time.is_(None), PersonalAccessToken.expire_time > now),
+        )
+    ).one_or_none()
+    if row is None:
+        raise Unauthenticated("unknown, expired or revoked token")
+    principal = Principal(user_id=row.user_id, token_id=row.id, home_org_id=row.org_id,
+                          email=row.email)
+    return principal, row.last_used_time
+
+
+def needs_last_used_update(last_used: datetime | None) -> bool:
+    return last_used is None or clock.now() - last_used >= LAST_USED_RESOLUTION
+
+
+def touch_last_used(session: Session, token_id: uuid.UUID) -> None:
+    """Record use; the condition makes concurrent requests write at most once a minute."""
+    now = clock.now()
+    session.execute(
+        update(PersonalAccessToken)
+        .where(
+            PersonalAccessToken.id == token_id,
+            or_(
+                PersonalAccessToken.last_used_time.is_(None),
+                PersonalAccessToken.last_used_time <= now - LAST_USED_RESOLUTION,
+            ),
+        )
+        .values(last_used_time=now)
+    )
+
+
+def issue_token(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    org_id: uuid.UUID,
+    display_name: str,
+    expire_time: datetime | None = None,
+) -> tuple[PersonalAccessToken, str]:
+    """Create a token; the secret is returned once and only its digest is stored."""
+    secret = token_format.generate()
+    row = PersonalAccessToken(
+        id=uuid.uuid4(),
+        org_id=org_id,
+        user_id=user_id,
+        display_name=display_name,
+        secret_sha256=token_format.digest(secret),
+        create_time=clock.now(),
+        expire_time=expire_time,
+    )
+    session.add(row)
+    session.flush()
+    return row, secret

@@ -1,0 +1,54 @@
+"""Resolving what a caller may do, and the single `require` check.
+
+Visibility comes first: a caller who cannot see a workspace gets NotFound, exactly
+like a missing one. Only a visible resource can answer PermissionDenied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_PERMISSIONS
+from workspaced.kit.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: uuid.UUID
+    token_id: uuid.UUID | None
+    home_org_id: uuid.UUID
+    email: str
+
+
+@dataclass(frozen=True)
+class WorkspaceAccess:
+    """What one caller holds on one workspace."""
+
+    resource: str
+    org_role: str
+    workspace_role_id: str | None
+    permissions: frozenset[str]
+
+    @property
+    def via_organization(self) -> bool:
+        return self.org_role in ORGANIZATION_ADMIN_ROLES
+
+
+def effective_permissions(org_role: str, workspace_permissions: frozenset[str]) -> frozenset[str]:
+    """Organization owners and admins hold owner-level access to every workspace."""
+    if org_role in ORGANIZATION_ADMIN_ROLES:
+        return OWNER_PERMISSIONS | workspace_permissions
+    return workspace_permissions
+
+
+def can_see_workspace(org_role: str, workspace_role_id: str | None) -> bool:
+    return workspace_role_id is not None or org_role in ORGANIZATION_ADMIN_ROLES
+
+
+def require(access: WorkspaceAccess, permission: str) -> None:
+    """Raise PermissionDenied naming `permission` unless `access` holds it."""
+    if permission not in access.permissions:
+        raise PermissionDenied(permission, access.resource)

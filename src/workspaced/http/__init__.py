@@ -1,0 +1,1 @@
+"""The HTTP edge: one ASGI app, four dialects. The only package that imports FastAPI."""

@@ -1,0 +1,14 @@
+"""ASGI entry point for uvicorn workers: configuration comes from `WORKSPACED_*`."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+from workspaced.http.app import create_app
+from workspaced.kit.db import Database
+from workspaced.settings import Settings
+
+
+def app_factory() -> ASGIApp:
+    settings = Settings()
+    return create_app(Database(settings.database_url), max_body_bytes=settings.max_body_bytes)

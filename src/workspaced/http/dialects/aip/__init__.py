@@ -1,0 +1,1 @@
+"""The native `aip` dialect at /api/v1 (Google AIP style)."""

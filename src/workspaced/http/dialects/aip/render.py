@@ -1,0 +1,74 @@
+"""Domain views to aip JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspaced.kit.clock import rfc3339
+from workspaced.membership.service import MemberView
+from workspaced.models import Organization
+from workspaced.preference.service import PreferencesView
+from workspaced.role.service import RoleView
+from workspaced.workspace.service import WorkspaceView, resource_name
+
+
+def organization(org: Organization) -> dict[str, Any]:
+    return {
+        "name": f"organizations/{org.slug}",
+        "uid": str(org.id),
+        "display_name": org.display_name,
+        "create_time": rfc3339(org.create_time),
+        "update_time": rfc3339(org.update_time),
+    }
+
+
+def workspace(view: WorkspaceView) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": resource_name(view.org_slug, view.slug),
+        "uid": str(view.uid),
+        "title": view.title,
+        "workspace_icon": view.icon,
+        "workspace_icon_color": view.icon_color,
+        "create_time": rfc3339(view.create_time),
+        "update_time": rfc3339(view.update_time),
+        "etag": view.etag,
+        "creator_display_name": view.creator_display_name,
+        "creator_email": view.creator_email,
+    }
+    if view.delete_time is not None:
+        body["delete_time"] = rfc3339(view.delete_time)
+        body["purge_time"] = rfc3339(view.purge_time)
+    return body
+
+
+def member(view: MemberView) -> dict[str, Any]:
+    return {
+        "name": f"{resource_name(view.org_slug, view.workspace_slug)}/users/{view.user_id}",
+        "user_id": str(view.user_id),
+        "display_name": view.display_name,
+        "email": view.email,
+        "role": view.role_display_name,
+        "role_id": view.role_id,
+        "role_scope": view.role_scope,
+        "create_time": rfc3339(view.create_time),
+        "update_time": rfc3339(view.update_time),
+    }
+
+
+def role(org_slug: str, view: RoleView) -> dict[str, Any]:
+    return {
+        "name": f"organizations/{org_slug}/roles/{view.role_id}",
+        "role_id": view.role_id,
+        "display_name": view.display_name,
+        "description": view.description,
+        "scope": view.scope,
+        "permissions": sorted(view.permissions),
+        "built_in": view.built_in,
+    }
+
+
+def preferences(view: PreferencesView) -> dict[str, Any]:
+    return {
+        "name": f"{resource_name(view.org_slug, view.workspace_slug)}/preferences",
+        "support_team_access": view.support_team_access,
+    }

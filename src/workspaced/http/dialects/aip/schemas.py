@@ -1,0 +1,149 @@
+"""Request bodies and documented response shapes of the aip dialect."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    # Output-only fields (name, uid, create_time, ...) may be echoed back by clients.
+    model_config = ConfigDict(extra="ignore", str_max_length=10_000)
+
+
+class WorkspaceIn(_In):
+    title: str = Field(max_length=200)
+    workspace_icon: str | None = Field(default=None, max_length=200)
+    workspace_icon_color: str | None = Field(default=None, max_length=50)
+
+
+class WorkspacePatch(_In):
+    title: str | None = Field(default=None, max_length=200)
+    workspace_icon: str | None = Field(default=None, max_length=200)
+    workspace_icon_color: str | None = Field(default=None, max_length=50)
+    etag: str | None = Field(default=None, max_length=100)
+
+
+class PreferencesPatch(_In):
+    support_team_access: bool | None = None
+
+
+class AddUserIn(_In):
+    user: str = Field(min_length=1, max_length=320, description="User id (UUID) or email")
+    role: str = Field(min_length=1, max_length=200,
+                      description="Role id or display name, e.g. `viewer` or `Workspace Viewer`")
+
+
+class ChangeRoleIn(_In):
+    role: str = Field(min_length=1, max_length=200)
+
+
+class CountUsersIn(_In):
+    workspace_ids: list[str] = Field(max_length=1000)
+
+
+class Organization(BaseModel):
+    name: str
+    uid: str
+    display_name: str
+    create_time: str
+    update_time: str
+
+
+class OrganizationList(BaseModel):
+    organizations: list[Organization]
+    next_page_token: str
+
+
+class Workspace(BaseModel):
+    name: str
+    uid: str
+    title: str
+    workspace_icon: str | None = None
+    workspace_icon_color: str | None = None
+    create_time: str
+    update_time: str
+    delete_time: str | None = None
+    purge_time: str | None = None
+    etag: str
+    creator_display_name: str | None = None
+    creator_email: str | None = None
+
+
+class WorkspaceList(BaseModel):
+    workspaces: list[Workspace]
+    next_page_token: str
+
+
+class WorkspaceUser(BaseModel):
+    name: str
+    user_id: str
+    display_name: str
+    email: str
+    role: str
+    role_id: str
+    role_scope: str
+    create_time: str
+    update_time: str
+
+
+class WorkspaceUserList(BaseModel):
+    users: list[WorkspaceUser]
+    next_page_token: str
+
+
+class Role(BaseModel):
+    name: str
+    role_id: str
+    display_name: str
+    description: str
+    scope: str
+    permissions: list[str]
+    built_in: bool
+
+
+class RoleList(BaseModel):
+    roles: list[Role]
+    next_page_token: str
+
+
+class Preferences(BaseModel):
+    name: str
+    support_team_access: bool
+
+
+class CountUsersOut(BaseModel):
+    counts: dict[str, int]
+
+
+class MeOrganization(BaseModel):
+    organization_id: str
+    name: str
+    display_name: str
+    org_role: str
+
+
+class Me(BaseModel):
+    user_id: str
+    email: str
+    username: str
+    display_name: str
+    organizations: list[MeOrganization]
+
+
+class Empty(BaseModel):
+    pass
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Status(BaseModel):
+    code: int
+    status: str
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorResponse(BaseModel):
+    error: Status

@@ -1,0 +1,23 @@
+"""Fast JSON responses: services' results are serialized once, by orjson, and never
+re-validated on the way out (the OpenAPI models document them; tests check conformance)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def json_response(
+    content: Any, status_code: int = 200, headers: dict[str, str] | None = None,
+    media_type: str | None = None,
+) -> Response:
+    return JSON(content, status_code=status_code, headers=headers, media_type=media_type)

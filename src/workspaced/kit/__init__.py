@@ -1,0 +1,1 @@
+"""Small shared building blocks: database, clock, errors, filters, ordering, page tokens."""

@@ -1,0 +1,35 @@
+"""The one source of time, so tests can move it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def now() -> datetime:
+    """Current time, timezone-aware UTC, truncated to microseconds (what both databases keep)."""
+    return _now()
+
+
+def set_clock(fn: Callable[[], datetime]) -> None:
+    global _now
+    _now = fn
+
+
+def reset_clock() -> None:
+    set_clock(lambda: datetime.now(UTC))
+
+
+def advance(delta: timedelta) -> None:
+    """Test helper: move the clock forward by `delta` from wherever it is."""
+    base = now()
+    set_clock(lambda: base + delta)
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """RFC 3339 UTC with microseconds and a `Z` suffix, or None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,27 @@
+"""SQLAlchemy tables, one file per table."""
+
+from workspaced.models.base import Base
+from workspaced.models.invite import Invite
+from workspaced.models.organization import Organization
+from workspaced.models.organization_membership import OrganizationMembership
+from workspaced.models.personal_access_token import PersonalAccessToken
+from workspaced.models.preference import WorkspacePreferences
+from workspaced.models.role import Role
+from workspaced.models.server_secret import ServerSecret
+from workspaced.models.user import User
+from workspaced.models.workspace import Workspace
+from workspaced.models.workspace_membership import WorkspaceMembership
+
+__all__ = [
+    "Base",
+    "Invite",
+    "Organization",
+    "OrganizationMembership",
+    "PersonalAccessToken",
+    "Role",
+    "ServerSecret",
+    "User",
+    "Workspace",
+    "WorkspaceMembership",
+    "WorkspacePreferences",
+]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workspaced.kit.db import UTCDateTime
+from workspaced.models.base import Base
+
+
+class PersonalAccessToken(Base):
+    """A bearer token. Only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "personal_access_tokens"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organizations.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    display_name: Mapped[str] = mapped_column(String(200))
+    secret_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    create_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    expire_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoke_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_personal_access_tokens_org_user", "org_id", "user_id"),)

@@ -1,0 +1,70 @@
+"""SQL for organizations and their memberships."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
+from workspaced.kit.ids import parse_uuid
+from workspaced.kit.tenancy import in_org
+from workspaced.models import Organization, OrganizationMembership, User
+
+
+def find_by_ref(session: Session, ref: str, *, lock: bool = False) -> Organization | None:
+    """An organization by UUID or slug."""
+    org_uuid = parse_uuid(ref)
+    query = select(Organization).where(
+        Organization.id == org_uuid if org_uuid is not None else Organization.slug == ref
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def membership(
+    session: Session, org_id: uuid.UUID, user_id: uuid.UUID
+) -> OrganizationMembership | None:
+    query = in_org(select(OrganizationMembership), OrganizationMembership, org_id).where(
+        OrganizationMembership.user_id == user_id
+    )
+    return session.scalars(query).one_or_none()
+
+
+def count_with_role(session: Session, org_id: uuid.UUID, org_role: str) -> int:
+    query = in_org(select(func.count()), OrganizationMembership, org_id).where(
+        OrganizationMembership.org_role == org_role
+    )
+    return session.scalar(query) or 0
+
+
+def members_query(org_id: uuid.UUID) -> Select[tuple[OrganizationMembership, User]]:
+    return in_org(
+        select(OrganizationMembership, User).join(
+            User, User.id == OrganizationMembership.user_id
+        ),
+        OrganizationMembership,
+        org_id,
+    )
+
+
+def find_member_by_ref(
+    session: Session, org_id: uuid.UUID, user_ref: str
+) -> tuple[OrganizationMembership, User] | None:
+    """An organization member by user UUID or email (case-insensitive)."""
+    user_uuid = parse_uuid(user_ref)
+    condition = (
+        User.id == user_uuid if user_uuid is not None else User.email_normalized == user_ref.lower()
+    )
+    row = session.execute(members_query(org_id).where(condition)).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def admin_ids(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
+    """Users with owner-level access to every workspace of the organization (few)."""
+    query = in_org(select(OrganizationMembership.user_id), OrganizationMembership, org_id).where(
+        OrganizationMembership.org_role.in_(ORGANIZATION_ADMIN_ROLES)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,75 @@
+"""Workspace roles: the built-in ones (data in authz.catalog) and an organization's custom ones."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspaced.authz.catalog import BUILT_IN_WORKSPACE_ROLES, WORKSPACE_SCOPE
+from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.tenancy import in_org
+from workspaced.models import Role
+
+
+@dataclass(frozen=True)
+class RoleView:
+    role_id: str
+    display_name: str
+    description: str
+    scope: str
+    permissions: frozenset[str]
+    built_in: bool
+
+
+BUILT_IN_VIEWS = [
+    RoleView(r.role_id, r.display_name, r.description, r.scope, r.permissions, True)
+    for r in BUILT_IN_WORKSPACE_ROLES.values()
+]
+
+
+def _custom_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:
+    query = in_org(select(Role), Role, org_id).where(Role.scope == WORKSPACE_SCOPE)
+    return [
+        RoleView(r.role_id, r.display_name, r.description, r.scope, frozenset(r.permissions),
+                 False)
+        for r in session.scalars(query.order_by(Role.role_id))
+    ]
+
+
+def workspace_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:
+    """Every role assignable in the organization's workspaces, built-in first."""
+    return BUILT_IN_VIEWS + _custom_roles(session, org_id)
+
+
+def permissions_of(session: Session, org_id: uuid.UUID, role_id: str) -> frozenset[str]:
+    built_in = BUILT_IN_WORKSPACE_ROLES.get(role_id)
+    if built_in is not None:
+        return built_in.permissions
+    query = in_org(select(Role.permissions), Role, org_id).where(
+        Role.role_id == role_id, Role.scope == WORKSPACE_SCOPE
+    )
+    permissions = session.scalar(query)
+    return frozenset(permissions or ())
+
+
+def display_names(session: Session, org_id: uuid.UUID) -> dict[str, str]:
+    return {role.role_id: role.display_name for role in workspace_roles(session, org_id)}
+
+
+def resolve_role_input(
+    session: Session, org_id: uuid.UUID, value: str, *, field: str = "role",
+    allow_display_name: bool = False,
+) -> str:
+    """The role_id that `value` names: a role_id, or (where allowed) a display name,
+    case-insensitively. An unknown role is invalid input."""
+    wanted = value.strip().lower()
+    for role in workspace_roles(session, org_id):
+        if role.role_id == value or (
+            allow_display_name
+            and (role.display_name.lower() == wanted or role.role_id.lower() == wanted)
+        ):
+            return role.role_id
+    raise InvalidArgument(field, f"unknown role {value!r}")

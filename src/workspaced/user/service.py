@@ -1,0 +1,51 @@
+"""Users: found by email (case-insensitive), created with a unique username."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspaced.kit import clock
+from workspaced.kit.errors import InvalidArgument
+from workspaced.models import User
+
+EMAIL_MAX = 320
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validate_email(email: str, field: str = "email") -> str:
+    email = email.strip()
+    if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email):
+        raise InvalidArgument(field, f"{email!r} is not an email address")
+    return email
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email_normalized == email.lower())).one_or_none()
+
+
+def _free_username(session: Session, email: str) -> str:
+    base = re.sub(r"[^a-z0-9._-]", "", email.split("@", 1)[0].lower())[:40] or "user"
+    candidate = base
+    while session.scalar(select(User.id).where(User.username == candidate)) is not None:
+        candidate = f"{base}-{secrets.token_hex(3)}"
+    return candidate
+
+
+def create(session: Session, email: str, display_name: str | None = None) -> User:
+    email = validate_email(email)
+    user = User(
+        id=uuid.uuid4(),
+        email=email,
+        email_normalized=email.lower(),
+        username=_free_username(session, email),
+        display_name=display_name or email.split("@", 1)[0],
+        create_time=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,108 @@
+"""SQL for workspaces."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from workspaced.kit.ids import parse_uuid
+from workspaced.kit.tenancy import in_org
+from workspaced.models import User, Workspace, WorkspaceMembership
+
+
+def find_by_ref(
+    session: Session, org_id: uuid.UUID, ref: str, *, lock: bool = False
+) -> Workspace | None:
+    """A workspace by uid or slug. A slug names the live workspace if there is one,
+    else the most recently deleted one (so soft-deleted workspaces stay addressable)."""
+    ws_uuid = parse_uuid(ref)
+    query = in_org(select(Workspace), Workspace, org_id)
+    if ws_uuid is not None:
+        query = query.where(Workspace.id == ws_uuid)
+    else:
+        query = query.where(Workspace.slug == ref).order_by(
+            Workspace.delete_time.is_not(None), Workspace.delete_time.desc()
+        ).limit(1)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def live_slug_taken(session: Session, org_id: uuid.UUID, slug: str) -> bool:
+    query = in_org(select(Workspace.id), Workspace, org_id).where(
+        Workspace.slug == slug, Workspace.delete_time.is_(None)
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def member_role(
+    session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, user_id: uuid.UUID
+) -> str | None:
+    query = in_org(select(WorkspaceMembership.role_id), WorkspaceMembership, org_id).where(
+        WorkspaceMembership.workspace_id == workspace_id,
+        WorkspaceMembership.user_id == user_id,
+    )
+    return session.scalar(query)
+
+
+def view_query(org_id: uuid.UUID) -> Select[Any]:
+    """Workspace columns plus the creator's name and email, labelled by sort-key name."""
+    return in_org(
+        select(
+            Workspace.id.label("id"),
+            Workspace.org_id,
+            Workspace.slug,
+            Workspace.title.label("title"),
+            Workspace.icon,
+            Workspace.icon_color,
+            Workspace.creator_id,
+            User.display_name.label("creator_display_name"),
+            User.email.label("creator_email"),
+            Workspace.create_time.label("create_time"),
+            Workspace.update_time.label("update_time"),
+            Workspace.delete_time,
+            Workspace.purge_time,
+            Workspace.etag,
+            Workspace.member_count,
+        ).outerjoin(User, User.id == Workspace.creator_id),
+        Workspace,
+        org_id,
+    )
+
+
+def visible_to_member(query: Select[Any], org_id: uuid.UUID, user_id: uuid.UUID) -> Select[Any]:
+    """Restrict to workspaces where `user_id` is an explicit member."""
+    membership = in_org(select(WorkspaceMembership.workspace_id), WorkspaceMembership, org_id)
+    return query.where(
+        Workspace.id.in_(membership.where(WorkspaceMembership.user_id == user_id))
+    )
+
+
+def conditional_update(
+    session: Session, workspace: Workspace, expected_etag: str | None, values: dict[str, Any]
+) -> bool:
+    """Apply `values` if the etag still matches; False when someone else changed it first."""
+    query = in_org(update(Workspace), Workspace, workspace.org_id).where(
+        Workspace.id == workspace.id
+    )
+    if expected_etag is not None:
+        query = query.where(Workspace.etag == expected_etag)
+    result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(workspace)
+    return True
+
+
+def add_to_member_count(
+    session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, delta: int
+) -> None:
+    session.execute(
+        in_org(update(Workspace), Workspace, org_id)
+        .where(Workspace.id == workspace_id)
+        .values(member_count=Workspace.member_count + delta)
+        .execution_options(synchronize_session=False)
+    )

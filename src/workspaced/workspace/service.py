@@ -1,0 +1,325 @@
+"""Workspaces: who sees them, creating, listing, updating, soft delete and undelete."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workspaced.authz.access import (
+    Principal,
+    WorkspaceAccess,
+    can_see_workspace,
+    effective_permissions,
+    require,
+)
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
+from workspaced.kit import clock, filtering
+from workspaced.kit.errors import (
+    Aborted,
+    AlreadyExists,
+    Deleted,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
+from workspaced.kit.ids import WORKSPACE_SLUG_MAX, slug_problem, slugify
+from workspaced.kit.ordering import parse_order_by
+from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
+from workspaced.kit.pagination import PageRequest, keyset_page
+from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
+from workspaced.models import Organization, Workspace, WorkspaceMembership, WorkspacePreferences
+from workspaced.organization import service as organizations
+from workspaced.role import service as roles
+from workspaced.workspace import repository
+
+SOFT_DELETE_RETENTION = timedelta(days=30)
+TITLE_MAX = 200
+ICON_MAX = 200
+ICON_COLOR_MAX = 50
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    uid: uuid.UUID
+    slug: str
+    org_id: uuid.UUID
+    org_slug: str
+    title: str
+    icon: str | None
+    icon_color: str | None
+    creator_id: uuid.UUID | None
+    creator_display_name: str | None
+    creator_email: str | None
+    create_time: datetime
+    update_time: datetime
+    delete_time: datetime | None
+    purge_time: datetime | None
+    etag: str
+    member_count: int
+
+
+@dataclass(frozen=True)
+class WorkspaceContext:
+    """A resolved workspace and what the caller holds on it."""
+
+    organization: Organization
+    workspace: Workspace
+    access: WorkspaceAccess
+
+
+def _view(org: Organization, row: Any) -> WorkspaceView:
+    return WorkspaceView(
+        uid=row.id, slug=row.slug, org_id=org.id, org_slug=org.slug, title=row.title,
+        icon=row.icon, icon_color=row.icon_color, creator_id=row.creator_id,
+        creator_display_name=row.creator_display_name, creator_email=row.creator_email,
+        create_time=row.create_time, update_time=row.update_time, delete_time=row.delete_time,
+        purge_time=row.purge_time, etag=row.etag, member_count=row.member_count,
+    )
+
+
+def view_of(session: Session, org: Organization, workspace: Workspace) -> WorkspaceView:
+    query = repository.view_query(org.id).where(Workspace.id == workspace.id)
+    return _view(org, session.execute(query).one())
+
+
+def resource_name(org_slug: str, workspace_slug: str) -> str:
+    return f"organizations/{org_slug}/workspaces/{workspace_slug}"
+
+
+def resolve(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    include_deleted: bool = False,
+    lock: bool = False,
+) -> WorkspaceContext:
+    """The workspace if the caller can see it, with the caller's permissions on it.
+
+    Invisible and missing answer the same NotFound. A visible but soft-deleted workspace
+    answers Deleted (a NotFound) unless `include_deleted`. `lock` takes the row lock that
+    serializes every membership change of the workspace (PostgreSQL; SQLite's writer lock
+    already does).
+    """
+    org_access = organizations.resolve(session, principal, org_ref)
+    org = org_access.organization
+    workspace = repository.find_by_ref(session, org.id, workspace_ref, lock=lock)
+    if workspace is None:
+        raise NotFound("workspace", workspace_ref)
+    role_id = repository.member_role(session, org.id, workspace.id, principal.user_id)
+    if not can_see_workspace(org_access.org_role, role_id):
+        raise NotFound("workspace", workspace_ref)
+    if workspace.delete_time is not None and not include_deleted:
+        raise Deleted("workspace", workspace_ref)
+    workspace_permissions = (
+        roles.permissions_of(session, org.id, role_id) if role_id is not None else frozenset()
+    )
+    access = WorkspaceAccess(
+        resource=resource_name(org.slug, workspace.slug),
+        org_role=org_access.org_role,
+        workspace_role_id=role_id,
+        permissions=effective_permissions(org_access.org_role, workspace_permissions),
+    )
+    return WorkspaceContext(org, workspace, access)
+
+
+def get(
+    session: Session, principal: Principal, org_ref: str, workspace_ref: str,
+    *, include_deleted: bool = False,
+) -> WorkspaceView:
+    ctx = resolve(session, principal, org_ref, workspace_ref, include_deleted=include_deleted)
+    require(ctx.access, "workspaces:get")
+    return view_of(session, ctx.organization, ctx.workspace)
+
+
+def _validate_text(field: str, value: str | None, max_length: int, *, required: bool) -> None:
+    if value is None:
+        if required:
+            raise InvalidArgument(field, "is required")
+        return
+    if required and not value.strip():
+        raise InvalidArgument(field, "must not be empty")
+    if len(value) > max_length:
+        raise InvalidArgument(field, f"must be at most {max_length} characters")
+    if any(ord(c) < 32 for c in value):
+        raise InvalidArgument(field, "must not contain control characters")
+
+
+def _free_slug(session: Session, org_id: uuid.UUID, title: str) -> str:
+    base = slugify(title, WORKSPACE_SLUG_MAX)
+    if not repository.live_slug_taken(session, org_id, base):
+        return base
+    for _ in range(8):
+        suffix = secrets.token_hex(3)
+        candidate = f"{base[: WORKSPACE_SLUG_MAX - len(suffix) - 1]}-{suffix}"
+        if not repository.live_slug_taken(session, org_id, candidate):
+            return candidate
+    raise AlreadyExists("could not derive a free workspace id from the title; pass one")
+
+
+def create(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    *,
+    title: str,
+    slug: str | None = None,
+    icon: str | None = None,
+    icon_color: str | None = None,
+    slug_field: str = "workspace_id",
+) -> WorkspaceView:
+    """Create a workspace; any organization member may, and becomes its owner."""
+    org = organizations.resolve(session, principal, org_ref).organization
+    _validate_text("title", title, TITLE_MAX, required=True)
+    _validate_text("workspace_icon", icon, ICON_MAX, required=False)
+    _validate_text("workspace_icon_color", icon_color, ICON_COLOR_MAX, required=False)
+    if slug is not None:
+        problem = slug_problem(slug, WORKSPACE_SLUG_MAX)
+        if problem:
+            raise InvalidArgument(slug_field, problem)
+        if repository.live_slug_taken(session, org.id, slug):
+            raise AlreadyExists(f"workspace {slug!r} already exists", resource_id=slug)
+    else:
+        slug = _free_slug(session, org.id, title)
+    now = clock.now()
+    workspace = Workspace(
+        org_id=org.id, id=uuid.uuid4(), slug=slug, title=title, icon=icon,
+        icon_color=icon_color, creator_id=principal.user_id, create_time=now, update_time=now,
+        etag=secrets.token_hex(8), member_count=1,
+    )
+    session.add(workspace)
+    try:
+        # The partial unique index decides a race between two creators of one slug.
+        session.flush()
+    except IntegrityError:
+        raise AlreadyExists(f"workspace {slug!r} already exists", resource_id=slug) from None
+    session.add_all([
+        WorkspaceMembership(
+            org_id=org.id, workspace_id=workspace.id, user_id=principal.user_id,
+            role_id=OWNER_ROLE_ID, added_by=principal.user_id, create_time=now, update_time=now,
+        ),
+        WorkspacePreferences(
+            org_id=org.id, workspace_id=workspace.id, support_team_access=False, update_time=now
+        ),
+    ])
+    session.flush()
+    return view_of(session, org, workspace)
+
+
+FILTER_FIELDS: dict[str, filtering.FieldCompiler] = {
+    "title": filtering.string_field("title", Workspace.title),
+    "create_time": filtering.timestamp_field("create_time", Workspace.create_time),
+    "update_time": filtering.timestamp_field("update_time", Workspace.update_time),
+}
+SORT_FIELDS = {
+    "title": text_sort(Workspace.title),
+    "create_time": timestamp_sort(Workspace.create_time),
+    "update_time": timestamp_sort(Workspace.update_time),
+}
+_TIEBREAKER = ("id", uuid_sort(Workspace.id))
+
+
+def list_visible(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    *,
+    page: PageRequest,
+    codec: PageTokenCodec,
+    filter_text: str = "",
+    order_by: str = "",
+    show_deleted: bool = False,
+    only_member_of: bool = False,
+) -> tuple[list[WorkspaceView], str]:
+    """The workspaces the caller can see (organization admins see all unless
+    `only_member_of`), filtered (AIP-160), ordered (AIP-132), one keyset page."""
+    org_access = organizations.resolve(session, principal, org_ref)
+    org = org_access.organization
+    condition = filtering.compile_filter(filtering.parse(filter_text), FILTER_FIELDS)
+    keys = parse_order_by(order_by, SORT_FIELDS, default="create_time desc",
+                          tiebreaker=_TIEBREAKER)
+    query = repository.view_query(org.id).where(condition)
+    if not show_deleted:
+        query = query.where(Workspace.delete_time.is_(None))
+    if only_member_of or org_access.org_role not in ORGANIZATION_ADMIN_ROLES:
+        query = repository.visible_to_member(query, org.id, principal.user_id)
+    query_id = fingerprint("workspaces", str(org.id), str(principal.user_id), filter_text,
+                           order_by, str(show_deleted), str(only_member_of))
+    rows, token = keyset_page(session, query, keys, page, codec, query_id)
+    return [_view(org, row) for row in rows], token
+
+
+UPDATABLE_FIELDS = {"title": TITLE_MAX, "icon": ICON_MAX, "icon_color": ICON_COLOR_MAX}
+
+
+def update(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    changes: dict[str, str | None],
+    *,
+    etag: str | None = None,
+) -> WorkspaceView:
+    """Change title/icon/icon_color. With `etag`, only if nobody changed it meanwhile."""
+    ctx = resolve(session, principal, org_ref, workspace_ref)
+    require(ctx.access, "workspaces:update")
+    for field, value in changes.items():
+        if field not in UPDATABLE_FIELDS:
+            raise InvalidArgument("update_mask", f"field {field!r} cannot be updated")
+        _validate_text(field, value, UPDATABLE_FIELDS[field], required=field == "title")
+    if etag is not None and etag != ctx.workspace.etag:
+        raise Aborted("the workspace changed since the etag was read", etag=ctx.workspace.etag)
+    values: dict[str, Any] = {**changes, "update_time": clock.now(), "etag": secrets.token_hex(8)}
+    if not repository.conditional_update(session, ctx.workspace, etag, values):
+        raise Aborted("the workspace changed since the etag was read")
+    return view_of(session, ctx.organization, ctx.workspace)
+
+
+def delete(
+    session: Session, principal: Principal, org_ref: str, workspace_ref: str,
+    *, etag: str | None = None,
+) -> WorkspaceView:
+    """Soft delete: the slug is freed, the workspace can be undeleted until purge_time."""
+    ctx = resolve(session, principal, org_ref, workspace_ref)
+    require(ctx.access, "workspaces:delete")
+    if etag is not None and etag != ctx.workspace.etag:
+        raise Aborted("the workspace changed since the etag was read", etag=ctx.workspace.etag)
+    now = clock.now()
+    values = {"delete_time": now, "purge_time": now + SOFT_DELETE_RETENTION,
+              "update_time": now, "etag": secrets.token_hex(8)}
+    if not repository.conditional_update(session, ctx.workspace, ctx.workspace.etag, values):
+        raise Aborted("the workspace changed while it was being deleted")
+    return view_of(session, ctx.organization, ctx.workspace)
+
+
+def undelete(
+    session: Session, principal: Principal, org_ref: str, workspace_ref: str
+) -> WorkspaceView:
+    ctx = resolve(session, principal, org_ref, workspace_ref, include_deleted=True)
+    require(ctx.access, "workspaces:delete")
+    workspace = ctx.workspace
+    if workspace.delete_time is None:
+        raise FailedPrecondition("the workspace is not deleted")
+    if workspace.purge_time is not None and workspace.purge_time <= clock.now():
+        raise NotFound("workspace", workspace_ref)
+    if repository.live_slug_taken(session, ctx.organization.id, workspace.slug):
+        raise AlreadyExists(f"workspace id {workspace.slug!r} was taken after the delete",
+                            resource_id=workspace.slug)
+    values = {"delete_time": None, "purge_time": None, "update_time": clock.now(),
+              "etag": secrets.token_hex(8)}
+    try:
+        updated = repository.conditional_update(session, workspace, workspace.etag, values)
+    except IntegrityError:
+        raise AlreadyExists(f"workspace id {workspace.slug!r} is taken") from None
+    if not updated:
+        raise Aborted("the workspace changed while it was being undeleted")
+    return view_of(session, ctx.organization, ctx.workspace)
