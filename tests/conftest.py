@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support import TestDatabases, World
+from workspaced.http.app import create_app
+from workspaced.kit import clock
+from workspaced.kit.db import Database
+
+
+@pytest.fixture(scope="session")
+def test_databases(tmp_path_factory: pytest.TempPathFactory) -> TestDatabases:
+    return TestDatabases(Path(tmp_path_factory.mktemp("databases")))
+
+
+@pytest.fixture
+def database_url(test_databases: TestDatabases) -> Iterator[str]:
+    url = test_databases.fresh_url()
+    yield url
+    test_databases.clean(url)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    return World(database)
+
+
+@pytest.fixture
+def client(database: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(database), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _real_clock() -> Iterator[None]:
+    yield
+    clock.reset_clock()
+def pytest_report_header(config): import os; return "database: " + ("postgresql" if os.environ.get("WORKSPACED_TEST_DATABASE_URL") else "sqlite")

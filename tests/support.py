@@ -1,0 +1,192 @@
+"""Test helpers: databases, a world of organizations/users/tokens, and a live server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from workspaced.kit.db import Database
+from workspaced.migrations import upgrade
+from workspaced.organization import repository as organizations
+from workspaced.organization.bootstrap import bootstrap
+
+PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
+
+# Tenant tables in dependency order (children first) for PostgreSQL cleanup.
+TENANT_TABLES = [
+    "invites", "workspace_preferences", "workspace_memberships", "workspaces",
+    "personal_access_tokens", "organization_memberships", "users", "organizations",
+]
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+def worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+class TestDatabases:
+    """Gives each test a freshly migrated database.
+
+    SQLite: a copy of a template file migrated once per worker. PostgreSQL: one database
+    per worker, migrated once, emptied of tenant rows after every test.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.pg_base = postgres_base_url()
+        self._template: Path | None = None
+        self._pg_url: str | None = None
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.pg_base else "sqlite"
+
+    def _sqlite_template(self) -> Path:
+        if self._template is None:
+            path = self.workdir / "template.db"
+            database = Database(f"sqlite:///{path}")
+            upgrade(database.engine)
+            with database.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            database.dispose()
+            self._template = path
+        return self._template
+
+    def _pg_worker_url(self) -> str:
+        if self._pg_url is None:
+            assert self.pg_base
+            base = make_url(self.pg_base)
+            name = f"{base.database or 'workspaced_test'}_{worker_suffix()}"
+            admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = base.set(database=name).render_as_string(hide_password=False)
+            database = Database(url)
+            upgrade(database.engine)
+            database.dispose()
+            self._pg_url = url
+        return self._pg_url
+
+    def fresh_url(self) -> str:
+        if self.pg_base:
+            return self._pg_worker_url()
+        path = self.workdir / f"test-{uuid.uuid4().hex}.db"
+        shutil.copyfile(self._sqlite_template(), path)
+        return f"sqlite:///{path}"
+
+    def clean(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            path = Path(make_url(url).database or "")
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            return
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM roles WHERE org_id IS NOT NULL"))
+            connection.execute(text(f"TRUNCATE {', '.join(TENANT_TABLES)} CASCADE"))
+        engine.dispose()
+
+
+@dataclass
+class Person:
+    """A user of an organization with a token."""
+
+    org: str
+    org_id: str
+    user_id: str
+    email: str
+    token: str
+    org_role: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    """Creates organizations and people directly through the domain (as the CLI does)."""
+
+    database: Database
+    people: list[Person] = field(default_factory=list)
+
+    def person(self, org: str, email: str | None = None, org_role: str | None = None,
+               name: str | None = None) -> Person:
+        email = email or f"{uuid.uuid4().hex[:10]}@example.com"
+        with self.database.write() as session:
+            result = bootstrap(session, org_slug=org, email=email, name=name, org_role=org_role)
+        with self.database.read() as session:
+            membership = organizations.membership(
+                session, uuid.UUID(result.organization_id), uuid.UUID(result.user_id)
+            )
+            assert membership is not None
+            role = membership.org_role
+        person = Person(org, result.organization_id, result.user_id, result.email, result.token,
+                        role)
+        self.people.append(person)
+        return person
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+    """A real `workspaced serve` process; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workspaced", "serve", "--port", str(port),
+         "--database-url", database_url, "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()["error"]
+    return body
