@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Subquery, delete, exists, func, literal, null, select
+from sqlalchemy import Subquery, Uuid, cast, delete, exists, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
@@ -78,7 +78,7 @@ def organization_scoped_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> S
             *_user_columns(),
             OM.org_role.label("role_id"),
             literal("organization").label("role_scope"),
-            null().label("added_by"),
+            cast(null(), Uuid).label("added_by"),
             OM.create_time.label("created_time"),
             OM.update_time.label("updated_time"),
         ).join(User, User.id == OM.user_id),
