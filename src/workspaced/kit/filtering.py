@@ -94,6 +94,8 @@ def tokenize(text: str) -> list[Token]:
             start = i
             while i < len(text) and not text[i].isspace() and text[i] not in _SPECIAL:
                 i += 1
+            if i == start:  # a lone `!`: part of `!=` only
+                raise _error(start, f"unexpected {c!r}")
             tokens.append(Token("text", text[start:i], start))
     tokens.append(Token("eof", "", len(text)))
     return tokens
