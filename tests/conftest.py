@@ -46,4 +46,11 @@ def client(database: Database) -> Iterator[TestClient]:
 def _real_clock() -> Iterator[None]:
     yield
     clock.reset_clock()
-def pytest_report_header(config): import os; return "database: " + ("postgresql" if os.environ.get("WORKSPACED_TEST_DATABASE_URL") else "sqlite")
+
+
+def pytest_report_header(config):
+    import os
+
+    return "database: " + (
+        "postgresql" if os.environ.get("WORKSPACED_TEST_DATABASE_URL") else "sqlite"
+    )

@@ -28,8 +28,14 @@ PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
 
 # Tenant tables in dependency order (children first) for PostgreSQL cleanup.
 TENANT_TABLES = [
-    "invites", "workspace_preferences", "workspace_memberships", "workspaces",
-    "personal_access_tokens", "organization_memberships", "users", "organizations",
+    "invites",
+    "workspace_preferences",
+    "workspace_memberships",
+    "workspaces",
+    "personal_access_tokens",
+    "organization_memberships",
+    "users",
+    "organizations",
 ]
 
 
@@ -76,9 +82,13 @@ class TestDatabases:
             name = f"{base.database or 'workspaced_test'}_{worker_suffix()}"
             admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
-                connection.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
             admin.dispose()
@@ -132,8 +142,13 @@ class World:
     database: Database
     people: list[Person] = field(default_factory=list)
 
-    def person(self, org: str, email: str | None = None, org_role: str | None = None,
-               name: str | None = None) -> Person:
+    def person(
+        self,
+        org: str,
+        email: str | None = None,
+        org_role: str | None = None,
+        name: str | None = None,
+    ) -> Person:
         email = email or f"{uuid.uuid4().hex[:10]}@example.com"
         with self.database.write() as session:
             result = bootstrap(session, org_slug=org, email=email, name=name, org_role=org_role)
@@ -143,8 +158,9 @@ class World:
             )
             assert membership is not None
             role = membership.org_role
-        person = Person(org, result.organization_id, result.user_id, result.email, result.token,
-                        role)
+        person = Person(
+            org, result.organization_id, result.user_id, result.email, result.token, role
+        )
         self.people.append(person)
         return person
 
@@ -160,9 +176,20 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
     """A real `workspaced serve` process; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "workspaced", "serve", "--port", str(port),
-         "--database-url", database_url, "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "workspaced",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:

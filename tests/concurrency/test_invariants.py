@@ -31,19 +31,30 @@ def new_workspace(database: Database, owner: Person, slug: str) -> None:
 
 def add(database: Database, actor: Person, slug: str, user: Person, role: str) -> None:
     with database.write() as session:
-        memberships.add(session, principal(actor), actor.org, slug, user_ref=user.user_id,
-                        role=role)
+        memberships.add(
+            session, principal(actor), actor.org, slug, user_ref=user.user_id, role=role
+        )
 
 
 def owners_of(database: Database, slug: str, actor: Person) -> int:
     with database.read() as session:
         ctx = workspaces.resolve(session, principal(actor), actor.org, slug)
-        return session.scalar(select(func.count()).select_from(WorkspaceMembership).where(
-            WorkspaceMembership.workspace_id == ctx.workspace.id,
-            WorkspaceMembership.role_id == "owner")) or 0
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(WorkspaceMembership)
+                .where(
+                    WorkspaceMembership.workspace_id == ctx.workspace.id,
+                    WorkspaceMembership.role_id == "owner",
+                )
+            )
+            or 0
+        )
 
 
-def test_concurrent_owner_removals_never_leave_zero_owners(database: Database, world: World) -> None:
+def test_concurrent_owner_removals_never_leave_zero_owners(
+    database: Database, world: World
+) -> None:
     admin = world.person("acme")  # organization owner, sees every workspace
     owners = [world.person("acme") for _ in range(RACERS)]
     for round_ in range(ROUNDS):
@@ -55,8 +66,10 @@ def test_concurrent_owner_removals_never_leave_zero_owners(database: Database, w
         def remove_self(person: Person, slug: str = slug):  # type: ignore[no-untyped-def]
             def action() -> None:
                 with database.write() as session:
-                    memberships.remove(session, principal(person), "acme", slug,
-                                       user_ref=person.user_id)
+                    memberships.remove(
+                        session, principal(person), "acme", slug, user_ref=person.user_id
+                    )
+
             return action
 
         outcome = race([remove_self(p) for p in owners])
@@ -66,7 +79,9 @@ def test_concurrent_owner_removals_never_leave_zero_owners(database: Database, w
         assert outcome == {"ok": RACERS - 1, "FailedPrecondition": 1}
 
 
-def test_concurrent_owner_demotions_never_leave_zero_owners(database: Database, world: World) -> None:
+def test_concurrent_owner_demotions_never_leave_zero_owners(
+    database: Database, world: World
+) -> None:
     admin = world.person("acme")
     owners = [world.person("acme") for _ in range(RACERS)]
     for round_ in range(ROUNDS):
@@ -78,8 +93,15 @@ def test_concurrent_owner_demotions_never_leave_zero_owners(database: Database, 
         def demote(actor: Person, target: Person, slug: str = slug):  # type: ignore[no-untyped-def]
             def action() -> None:
                 with database.write() as session:
-                    memberships.change_role(session, principal(actor), "acme", slug,
-                                            user_ref=target.user_id, role="viewer")
+                    memberships.change_role(
+                        session,
+                        principal(actor),
+                        "acme",
+                        slug,
+                        user_ref=target.user_id,
+                        role="viewer",
+                    )
+
             return action
 
         # Each owner demotes the next one: any order of commits must keep one owner.
@@ -95,13 +117,22 @@ def test_concurrent_adds_of_one_user_give_one_membership(database: Database, wor
     for round_ in range(ROUNDS):
         slug = f"add-{round_}"
         new_workspace(database, owner, slug)
-        outcome = race([lambda slug=slug: add(database, owner, slug, target, "viewer")
-                        for _ in range(RACERS)])
+        outcome = race(
+            [lambda slug=slug: add(database, owner, slug, target, "viewer") for _ in range(RACERS)]
+        )
         with database.read() as session:
             ctx = workspaces.resolve(session, principal(owner), "acme", slug)
-            rows = session.scalar(select(func.count()).select_from(WorkspaceMembership).where(
-                WorkspaceMembership.workspace_id == ctx.workspace.id,
-                WorkspaceMembership.user_id == uuid.UUID(target.user_id))) or 0
+            rows = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(WorkspaceMembership)
+                    .where(
+                        WorkspaceMembership.workspace_id == ctx.workspace.id,
+                        WorkspaceMembership.user_id == uuid.UUID(target.user_id),
+                    )
+                )
+                or 0
+            )
             counter = ctx.workspace.member_count
         record("one membership per user", rows != 1)
         assert rows == 1
@@ -109,7 +140,9 @@ def test_concurrent_adds_of_one_user_give_one_membership(database: Database, wor
         assert outcome == {"ok": 1, "AlreadyExists": RACERS - 1}
 
 
-def test_concurrent_creates_of_one_slug_give_one_workspace(database: Database, world: World) -> None:
+def test_concurrent_creates_of_one_slug_give_one_workspace(
+    database: Database, world: World
+) -> None:
     people = [world.person("acme") for _ in range(RACERS)]
     for round_ in range(ROUNDS):
         slug = f"same-{round_}"
@@ -118,7 +151,9 @@ def test_concurrent_creates_of_one_slug_give_one_workspace(database: Database, w
         assert outcome == {"ok": 1, "AlreadyExists": RACERS - 1}
 
 
-def test_concurrent_patches_with_one_etag_give_one_success(database: Database, world: World) -> None:
+def test_concurrent_patches_with_one_etag_give_one_success(
+    database: Database, world: World
+) -> None:
     owner = world.person("acme")
     for round_ in range(ROUNDS):
         slug = f"etag-{round_}"
@@ -129,8 +164,10 @@ def test_concurrent_patches_with_one_etag_give_one_success(database: Database, w
         def patch(i: int, slug: str = slug, etag: str = etag):  # type: ignore[no-untyped-def]
             def action() -> None:
                 with database.write() as session:
-                    workspaces.update(session, principal(owner), "acme", slug,
-                                      {"title": f"t{i}"}, etag=etag)
+                    workspaces.update(
+                        session, principal(owner), "acme", slug, {"title": f"t{i}"}, etag=etag
+                    )
+
             return action
 
         outcome = race([patch(i) for i in range(RACERS)])
@@ -146,14 +183,24 @@ def test_concurrent_org_owner_demotions_keep_one_owner(database: Database, world
         def demote(person: Person, org: str = org):  # type: ignore[no-untyped-def]
             def action() -> None:
                 with database.write() as session:
-                    bootstrap(session, org_slug=org, email=person.email, name=None,
-                              org_role="member")
+                    bootstrap(
+                        session, org_slug=org, email=person.email, name=None, org_role="member"
+                    )
+
             return action
 
         outcome = race([demote(p) for p in owners])
         with database.read() as session:
-            left = session.scalar(select(func.count()).select_from(OrganizationMembership).where(
-                OrganizationMembership.org_id == uuid.UUID(owners[0].org_id),
-                OrganizationMembership.org_role == "owner")) or 0
+            left = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(OrganizationMembership)
+                    .where(
+                        OrganizationMembership.org_id == uuid.UUID(owners[0].org_id),
+                        OrganizationMembership.org_role == "owner",
+                    )
+                )
+                or 0
+            )
         record("organization owner", left != 1)
         assert left == 1, outcome

@@ -24,7 +24,7 @@ def c(field: str, op: str, value: str, pos: int) -> Comparison:
 
 
 def test_or_binds_tighter_than_and() -> None:
-    tree = filtering.parse('a = 1 AND b = 2 OR c = 3')
+    tree = filtering.parse("a = 1 AND b = 2 OR c = 3")
     assert tree == And((c("a", "=", "1", 0), Or((c("b", "=", "2", 10), c("c", "=", "3", 19)))))
 
 
@@ -32,7 +32,8 @@ def test_negation_parentheses_and_juxtaposition() -> None:
     assert filtering.parse('NOT a:"x"') == Not(c("a", ":", "x", 4))
     assert filtering.parse("-a = 1") == Not(c("a", "=", "1", 1))
     assert filtering.parse("(a = 1 OR b = 2) c = 3") == And(
-        (Or((c("a", "=", "1", 1), c("b", "=", "2", 10))), c("c", "=", "3", 17)))
+        (Or((c("a", "=", "1", 1), c("b", "=", "2", 10))), c("c", "=", "3", 17))
+    )
     assert filtering.parse("   ") is None
 
 
@@ -43,8 +44,15 @@ def test_string_literals_with_quotes_and_escapes() -> None:
 
 @pytest.mark.parametrize(
     ("text", "position"),
-    [("title =", 7), ("= x", 0), ("(title = 'x'", 12), ("title = 'x' AND", 15),
-     ('title = "open', 8), ("title ~ x", 6), ("a = b )", 6)],
+    [
+        ("title =", 7),
+        ("= x", 0),
+        ("(title = 'x'", 12),
+        ("title = 'x' AND", 15),
+        ('title = "open', 8),
+        ("title ~ x", 6),
+        ("a = b )", 6),
+    ],
 )
 def test_syntax_errors_name_the_position(text: str, position: int) -> None:
     with pytest.raises(InvalidArgument) as raised:

@@ -8,7 +8,12 @@ from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 
 codec = PageTokenCodec(b"k" * 32)
-values = st.lists(st.one_of(st.text(max_size=30), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.none()), max_size=4)
+values = st.lists(
+    st.one_of(
+        st.text(max_size=30), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.none()
+    ),
+    max_size=4,
+)
 
 
 @given(values, st.text(max_size=20))
@@ -30,7 +35,7 @@ def test_any_edit_is_rejected(keys: list[object], position: int, char: str) -> N
     position %= len(token)
     if token[position] == char:
         return
-    edited = token[:position] + char + token[position + 1:]
+    edited = token[:position] + char + token[position + 1 :]
     try:
         decoded = codec.decode(edited, fingerprint("q"))
     except InvalidArgument:

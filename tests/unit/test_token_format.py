@@ -19,7 +19,7 @@ def test_any_single_character_typo_is_rejected(position: int, replacement: str) 
     token = token_format.generate()
     if token[position] == replacement:
         return
-    typo = token[:position] + replacement + token[position + 1:]
+    typo = token[:position] + replacement + token[position + 1 :]
     assert not token_format.is_well_formed(typo)
 
 

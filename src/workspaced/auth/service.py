@@ -40,8 +40,13 @@ def authenticate(session: Session, token: str) -> tuple[Principal, datetime | No
     """
     now = clock.now()
     row = session.execute(
-        select(PersonalAccessToken.id, PersonalAccessToken.user_id, PersonalAccessToken.org_id,
-               PersonalAccessToken.last_used_time, User.email)
+        select(
+            PersonalAccessToken.id,
+            PersonalAccessToken.user_id,
+            PersonalAccessToken.org_id,
+            PersonalAccessToken.last_used_time,
+            User.email,
+        )
         .join(User, User.id == PersonalAccessToken.user_id)
         .join(
             OrganizationMembership,
@@ -56,8 +61,9 @@ def authenticate(session: Session, token: str) -> tuple[Principal, datetime | No
     ).one_or_none()
     if row is None:
         raise Unauthenticated("unknown, expired or revoked token")
-    principal = Principal(user_id=row.user_id, token_id=row.id, home_org_id=row.org_id,
-                          email=row.email)
+    principal = Principal(
+        user_id=row.user_id, token_id=row.id, home_org_id=row.org_id, email=row.email
+    )
     return principal, row.last_used_time
 
 

@@ -26,9 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "roles:list": "List the roles that can be granted in the workspace",
 }
 
-VIEWER_PERMISSIONS = frozenset(
-    {"workspaces:get", "members:list", "roles:list", "preferences:get"}
-)
+VIEWER_PERMISSIONS = frozenset({"workspaces:get", "members:list", "roles:list", "preferences:get"})
 EDITOR_PERMISSIONS = VIEWER_PERMISSIONS | {"workspaces:update"}
 OWNER_PERMISSIONS = frozenset(PERMISSIONS)
 

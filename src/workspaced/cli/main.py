@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, NoReturn, TypeVar
 
 import orjson
@@ -78,8 +78,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [env: WORKSPACED_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env: WORKSPACED_PORT]")] = None,
     database_url: DatabaseUrl = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes [env: WORKSPACED_WORKERS]")]
-    = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [env: WORKSPACED_WORKERS]")
+    ] = None,
 ) -> None:
     """Migrate the database to the latest schema, then serve every dialect on one port."""
     import uvicorn
@@ -111,7 +112,7 @@ def migrate(database_url: DatabaseUrl = None) -> None:
     typer.echo("database is at the latest schema revision", err=True)
 
 
-class OrgRole(str, Enum):
+class OrgRole(StrEnum):
     owner = "owner"
     admin = "admin"
     member = "member"
@@ -122,8 +123,10 @@ def bootstrap(
     org: Annotated[str, typer.Option(help="Organization slug (created if missing)")],
     email: Annotated[str, typer.Option(help="User email (created if unknown)")],
     name: Annotated[str | None, typer.Option(help="Display name for a new user")] = None,
-    org_role: Annotated[OrgRole | None, typer.Option(
-        help="Organization role (default: owner of a new org, else member)")] = None,
+    org_role: Annotated[
+        OrgRole | None,
+        typer.Option(help="Organization role (default: owner of a new org, else member)"),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an organization, a user and membership as needed; print a new token as JSON."""
@@ -134,8 +137,13 @@ def bootstrap(
 
     def run() -> dict[str, str]:
         with database.write() as session:
-            result = run_bootstrap(session, org_slug=org, email=email, name=name,
-                                   org_role=org_role.value if org_role else None)
+            result = run_bootstrap(
+                session,
+                org_slug=org,
+                email=email,
+                name=name,
+                org_role=org_role.value if org_role else None,
+            )
         return result.__dict__
 
     result = _guarded(run)
@@ -143,7 +151,7 @@ def bootstrap(
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
 
 
-class DialectName(str, Enum):
+class DialectName(StrEnum):
     aip = "aip"
     activeloop = "activeloop"
     admin = "admin"
@@ -160,8 +168,9 @@ def openapi(
     documents = openapi_documents()
     if dialect.value not in documents:
         fail(f"dialect {dialect.value!r} is not served by this build")
-    sys.stdout.write(orjson.dumps(documents[dialect.value], option=orjson.OPT_INDENT_2).decode()
-                     + "\n")
+    sys.stdout.write(
+        orjson.dumps(documents[dialect.value], option=orjson.OPT_INDENT_2).decode() + "\n"
+    )
 
 
 def main() -> None:

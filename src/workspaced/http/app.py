@@ -34,9 +34,7 @@ class DialectDispatcher:
         if scope["type"] in ("http", "websocket"):
             path: str = scope["path"]
             for prefix, app in self.mounts:
-                if path == prefix or path.startswith(prefix + "/") or path.startswith(
-                    prefix + ":"
-                ):
+                if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + ":"):
                     await app(scope, receive, send)
                     return
         await self.root(scope, receive, send)

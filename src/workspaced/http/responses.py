@@ -17,7 +17,9 @@ class JSON(Response):
 
 
 def json_response(
-    content: Any, status_code: int = 200, headers: dict[str, str] | None = None,
+    content: Any,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
     media_type: str | None = None,
 ) -> Response:
     return JSON(content, status_code=status_code, headers=headers, media_type=media_type)

@@ -233,7 +233,7 @@ def string_field(name: str, column: Any) -> FieldCompiler:
     def compile_(operator: str, value: str, position: int) -> ColumnElement[bool]:
         _check_operator(operator, "= != :", position, name)
         if operator == ":":
-            return func.lower(column).contains(value.lower(), autoescape=True)  # type: ignore[no-any-return]
+            return func.lower(column).contains(value.lower(), autoescape=True)
         return (column == value) if operator == "=" else (column != value)  # type: ignore[no-any-return]
 
     return compile_

@@ -1,4 +1,7 @@
-"""Identifier rules shared by every dialect: a segment that parses as a UUID is an id, else a slug."""
+"""Identifier rules shared by every dialect.
+
+A path segment that parses as a UUID is an id; anything else is a slug.
+"""
 
 from __future__ import annotations
 

@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
-
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ordering import SortKey, after, order_clauses, row_key
 from workspaced.kit.page_tokens import PageTokenCodec
+from workspaced.kit.tenancy import AnySelect
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
@@ -25,7 +24,8 @@ class PageRequest:
 
     @classmethod
     def of(cls, page_size: int | None, page_token: str | None) -> PageRequest:
-        """AIP-158: unset or 0 means the default; above the maximum is coerced; negative is invalid."""
+        """AIP-158: unset or 0 means the default, above the maximum is coerced,
+        negative is invalid."""
         if page_size is None or page_size == 0:
             size = DEFAULT_PAGE_SIZE
         elif page_size < 0:
@@ -43,7 +43,7 @@ class Page(Generic[T]):
 
 def keyset_page(
     session: Any,
-    query: Select[Any],
+    query: AnySelect,
     keys: Sequence[SortKey],
     page: PageRequest,
     codec: PageTokenCodec,

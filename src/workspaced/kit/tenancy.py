@@ -11,7 +11,12 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import Select
+
 S = TypeVar("S")
+
+# Any SELECT, whatever its columns (SQLAlchemy 2.1 types Select by its column tuple).
+AnySelect = Select[*tuple[Any, ...]]
 
 
 class TenantTable(Protocol):

@@ -33,8 +33,7 @@ def count_owners(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID) -
     return session.scalar(query) or 0
 
 
-def remove(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, user_id: uuid.UUID
-           ) -> int:
+def remove(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, user_id: uuid.UUID) -> int:
     result = session.execute(
         in_org(delete(WM), WM, org_id).where(WM.workspace_id == workspace_id, WM.user_id == user_id)
     )
@@ -52,19 +51,23 @@ def _user_columns() -> list[Any]:
 
 def explicit_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
     """Explicit members of a workspace, as rows of the common member shape."""
-    return in_org(
-        select(
-            WM.user_id.label("user_id"),
-            *_user_columns(),
-            WM.role_id.label("role_id"),
-            literal("workspace").label("role_scope"),
-            WM.added_by.label("added_by"),
-            WM.create_time.label("created_time"),
-            WM.update_time.label("updated_time"),
-        ).join(User, User.id == WM.user_id),
-        WM,
-        org_id,
-    ).where(WM.workspace_id == workspace_id).subquery("explicit_members")
+    return (
+        in_org(
+            select(
+                WM.user_id.label("user_id"),
+                *_user_columns(),
+                WM.role_id.label("role_id"),
+                literal("workspace").label("role_scope"),
+                WM.added_by.label("added_by"),
+                WM.create_time.label("created_time"),
+                WM.update_time.label("updated_time"),
+            ).join(User, User.id == WM.user_id),
+            WM,
+            org_id,
+        )
+        .where(WM.workspace_id == workspace_id)
+        .subquery("explicit_members")
+    )
 
 
 def organization_scoped_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
@@ -72,25 +75,29 @@ def organization_scoped_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> S
     explicit = in_org(select(WM.user_id), WM, org_id).where(
         WM.workspace_id == workspace_id, WM.user_id == OM.user_id
     )
-    return in_org(
-        select(
-            OM.user_id.label("user_id"),
-            *_user_columns(),
-            OM.org_role.label("role_id"),
-            literal("organization").label("role_scope"),
-            cast(null(), Uuid).label("added_by"),
-            OM.create_time.label("created_time"),
-            OM.update_time.label("updated_time"),
-        ).join(User, User.id == OM.user_id),
-        OM,
-        org_id,
-    ).where(OM.org_role.in_(ORGANIZATION_ADMIN_ROLES), ~exists(explicit)).subquery(
-        "organization_members"
+    return (
+        in_org(
+            select(
+                OM.user_id.label("user_id"),
+                *_user_columns(),
+                OM.org_role.label("role_id"),
+                literal("organization").label("role_scope"),
+                cast(null(), Uuid).label("added_by"),
+                OM.create_time.label("created_time"),
+                OM.update_time.label("updated_time"),
+            ).join(User, User.id == OM.user_id),
+            OM,
+            org_id,
+        )
+        .where(OM.org_role.in_(ORGANIZATION_ADMIN_ROLES), ~exists(explicit))
+        .subquery("organization_members")
     )
 
 
 def explicit_admin_counts(
-    session: Session, org_id: uuid.UUID, workspace_ids: Sequence[uuid.UUID],
+    session: Session,
+    org_id: uuid.UUID,
+    workspace_ids: Sequence[uuid.UUID],
     admin_ids: Sequence[uuid.UUID],
 ) -> dict[uuid.UUID, int]:
     """Per workspace, how many organization admins are also explicit members."""

@@ -30,13 +30,21 @@ from workspaced.kit.errors import (
     NotFound,
     PermissionDenied,
 )
-from workspaced.kit.ordering import SortField, SortKey, after, order_clauses, parse_order_by, row_key
+from workspaced.kit.ordering import (
+    SortField,
+    SortKey,
+    after,
+    order_clauses,
+    parse_order_by,
+    row_key,
+)
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
 from workspaced.membership import repository
 from workspaced.models import User, WorkspaceMembership
 from workspaced.organization import repository as organizations
+from workspaced.organization import service as organization_service
 from workspaced.role import service as roles
 from workspaced.workspace import repository as workspaces_repository
 from workspaced.workspace import service as workspaces
@@ -68,12 +76,21 @@ def _view(ctx: WorkspaceContext, row: Any, role_names: dict[str, str]) -> Member
     else:
         role_name = role_names.get(row.role_id, row.role_id)
     return MemberView(
-        org_id=ctx.organization.id, org_slug=ctx.organization.slug,
-        workspace_id=ctx.workspace.id, workspace_slug=ctx.workspace.slug,
-        user_id=row.user_id, username=row.username, display_name=row.display_name,
-        email=row.email, avatar_url=row.avatar_url, role_id=row.role_id,
-        role_display_name=role_name, role_scope=row.role_scope, added_by=row.added_by,
-        create_time=row.created_time, update_time=row.updated_time,
+        org_id=ctx.organization.id,
+        org_slug=ctx.organization.slug,
+        workspace_id=ctx.workspace.id,
+        workspace_slug=ctx.workspace.slug,
+        user_id=row.user_id,
+        username=row.username,
+        display_name=row.display_name,
+        email=row.email,
+        avatar_url=row.avatar_url,
+        role_id=row.role_id,
+        role_display_name=role_name,
+        role_scope=row.role_scope,
+        added_by=row.added_by,
+        create_time=row.created_time,
+        update_time=row.updated_time,
     )
 
 
@@ -98,8 +115,11 @@ def _role_filter(c: Any, role_names: dict[str, str]) -> filtering.FieldCompiler:
             raise InvalidArgument("filter", f"role supports = and != (position {position})")
         wanted = value.lower()
         workspace_ids = [r for r, n in role_names.items() if wanted in (r.lower(), n.lower())]
-        org_ids = [r for r, role in BUILT_IN_ORGANIZATION_ROLES.items()
-                   if wanted in (r, role.display_name.lower())]
+        org_ids = [
+            r
+            for r, role in BUILT_IN_ORGANIZATION_ROLES.items()
+            if wanted in (r, role.display_name.lower())
+        ]
         matches = ((c.role_scope == "workspace") & c.role_id.in_(workspace_ids)) | (
             (c.role_scope == "organization") & c.role_id.in_(org_ids)
         )
@@ -151,8 +171,12 @@ def _page_of(
     the token and limited on its own index, then the few survivors are merged."""
 
     def keys_for(c: Any) -> list[SortKey]:
-        return parse_order_by(order_by, _sort_fields(c), default=default_order,
-                              tiebreaker=("user_id", uuid_sort(c.user_id)))
+        return parse_order_by(
+            order_by,
+            _sort_fields(c),
+            default=default_order,
+            tiebreaker=("user_id", uuid_sort(c.user_id)),
+        )
 
     values = None
     if page.page_token:
@@ -175,9 +199,11 @@ def _page_of(
         )
     merged = limited[0].subquery() if len(limited) == 1 else union_all(*limited).subquery()
     final_keys = keys_for(merged.c)
-    rows = list(session.execute(
-        select(merged).order_by(*order_clauses(final_keys)).limit(page.page_size + 1)
-    ))
+    rows = list(
+        session.execute(
+            select(merged).order_by(*order_clauses(final_keys)).limit(page.page_size + 1)
+        )
+    )
     if len(rows) <= page.page_size:
         return rows, ""
     rows = rows[: page.page_size]
@@ -204,23 +230,45 @@ def list_users(
     tree = filtering.parse(filter_text)
 
     def condition_for(c: Any) -> ColumnElement[bool]:
-        fields = {"role": _role_filter(c, role_names), "role_scope": _scope_filter(c),
-                  "search": _search_filter(c)}
+        fields = {
+            "role": _role_filter(c, role_names),
+            "role_scope": _scope_filter(c),
+            "search": _search_filter(c),
+        }
         return filtering.compile_filter(tree, fields)
 
-    arms = [repository.explicit_members(org_id, ws_id),
-            repository.organization_scoped_members(org_id, ws_id)]
+    arms = [
+        repository.explicit_members(org_id, ws_id),
+        repository.organization_scoped_members(org_id, ws_id),
+    ]
     query_id = fingerprint("workspace-users", str(ws_id), filter_text, order_by)
-    rows, token = _page_of(session, arms, condition_for, order_by, "created_time desc", page,
-                           codec, query_id)
+    rows, token = _page_of(
+        session, arms, condition_for, order_by, "created_time desc", page, codec, query_id
+    )
     return [_view(ctx, row, role_names) for row in rows], token
 
 
 def resolve_for_org_admin(
-    session: Session, principal: Principal, org_ref: str, workspace_ref: str
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    refuse_members_first: bool = False,
 ) -> WorkspaceContext:
     """Organization owners/admins reach any workspace of their organization whatever their
-    workspace role; other organization members are refused; outsiders see nothing."""
+    workspace role; other organization members are refused; outsiders see nothing.
+
+    With `refuse_members_first`, a member who is not an organization owner/admin is refused
+    before the workspace is looked up: the same PermissionDenied for every workspace id
+    (theirs, hidden, deleted or missing), so the answer still reveals nothing about it.
+    """
+    if refuse_members_first:
+        org_access = organization_service.resolve(session, principal, org_ref)
+        if org_access.org_role not in ORGANIZATION_ADMIN_ROLES:
+            raise PermissionDenied(
+                "organization:administer", f"organizations/{org_access.organization.slug}"
+            )
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     if ctx.access.org_role not in ORGANIZATION_ADMIN_ROLES:
         raise PermissionDenied("organization:administer", ctx.access.resource)
@@ -240,17 +288,30 @@ def list_explicit_members(
     query_id = fingerprint("explicit-members", str(ws_id), str(user_id))
 
     def condition_for(c: Any) -> ColumnElement[bool]:
-        return c.user_id == user_id if user_id is not None else c.user_id.is_not(None)
+        return c.user_id == user_id if user_id is not None else c.user_id.is_not(None)  # type: ignore[no-any-return]
 
-    rows, token = _page_of(session, [repository.explicit_members(org_id, ws_id)],
-                           condition_for, "", "created_time asc", page, codec, query_id)
+    rows, token = _page_of(
+        session,
+        [repository.explicit_members(org_id, ws_id)],
+        condition_for,
+        "",
+        "created_time asc",
+        page,
+        codec,
+        query_id,
+    )
     role_names = roles.display_names(session, org_id)
     return [_view(ctx, row, role_names) for row in rows], token
 
 
 def list_all_explicit(
-    session: Session, principal: Principal, org_ref: str, workspace_ref: str,
-    *, limit: int | None = None, offset: int = 0,
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[list[MemberView], int]:
     """Explicit members, oldest first, with their total (maintained, never counted)."""
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
@@ -271,9 +332,7 @@ def _find_org_member(session: Session, org_id: uuid.UUID, user_ref: str) -> User
     return found[1]
 
 
-def _find_membership(
-    session: Session, ctx: WorkspaceContext, user_ref: str
-) -> WorkspaceMembership:
+def _find_membership(session: Session, ctx: WorkspaceContext, user_ref: str) -> WorkspaceMembership:
     user = _find_org_member(session, ctx.organization.id, user_ref)
     membership = repository.get(session, ctx.organization.id, ctx.workspace.id, user.id)
     if membership is None:
@@ -295,17 +354,26 @@ def add(
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
     require(ctx.access, "members:add")
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
-    role_id = roles.resolve_role_input(session, org_id, role,
-                                       allow_display_name=allow_role_display_name)
+    role_id = roles.resolve_role_input(
+        session, org_id, role, allow_display_name=allow_role_display_name
+    )
     user = _find_org_member(session, org_id, user_ref)
     if repository.get(session, org_id, ws_id, user.id) is not None:
-        raise AlreadyExists(f"user {user_ref!r} is already a member of the workspace",
-                            resource_id=str(user.id))
+        raise AlreadyExists(
+            f"user {user_ref!r} is already a member of the workspace", resource_id=str(user.id)
+        )
     now = clock.now()
-    session.add(WorkspaceMembership(
-        org_id=org_id, workspace_id=ws_id, user_id=user.id, role_id=role_id,
-        added_by=principal.user_id, create_time=now, update_time=now,
-    ))
+    session.add(
+        WorkspaceMembership(
+            org_id=org_id,
+            workspace_id=ws_id,
+            user_id=user.id,
+            role_id=role_id,
+            added_by=principal.user_id,
+            create_time=now,
+            update_time=now,
+        )
+    )
     try:
         session.flush()
     except IntegrityError:
@@ -314,13 +382,13 @@ def add(
     return _member_view(session, ctx, user.id)
 
 
-def _refuse_losing_last_owner(session: Session, ctx: WorkspaceContext,
-                              membership: WorkspaceMembership) -> None:
+def _refuse_losing_last_owner(
+    session: Session, ctx: WorkspaceContext, membership: WorkspaceMembership
+) -> None:
     if membership.role_id != OWNER_ROLE_ID:
         return
     if repository.count_owners(session, ctx.organization.id, ctx.workspace.id) <= 1:
-        raise FailedPrecondition("a workspace must keep at least one owner",
-                                 reason="LAST_OWNER")
+        raise FailedPrecondition("a workspace must keep at least one owner", reason="LAST_OWNER")
 
 
 def change_role(
@@ -335,8 +403,9 @@ def change_role(
 ) -> MemberView:
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
     require(ctx.access, "members:update")
-    role_id = roles.resolve_role_input(session, ctx.organization.id, role,
-                                       allow_display_name=allow_role_display_name)
+    role_id = roles.resolve_role_input(
+        session, ctx.organization.id, role, allow_display_name=allow_role_display_name
+    )
     membership = _find_membership(session, ctx, user_ref)
     if membership.role_id != role_id:
         if role_id != OWNER_ROLE_ID:

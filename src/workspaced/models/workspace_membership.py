@@ -31,7 +31,9 @@ class WorkspaceMembership(Base):
             ["org_id", "user_id"],
             ["organization_memberships.org_id", "organization_memberships.user_id"],
         ),
-        Index("ix_workspace_memberships_ws_create", "org_id", "workspace_id", "create_time", "user_id"),
+        Index(
+            "ix_workspace_memberships_ws_create", "org_id", "workspace_id", "create_time", "user_id"
+        ),
         Index("ix_workspace_memberships_ws_role", "org_id", "workspace_id", "role_id"),
         Index("ix_workspace_memberships_user", "org_id", "user_id"),
     )

@@ -45,16 +45,19 @@ def bootstrap(
     now = clock.now()
     if membership is None:
         role = org_role or (OWNER_ROLE_ID if is_new_org else "member")
-        session.add(OrganizationMembership(org_id=org.id, user_id=user.id, org_role=role,
-                                           create_time=now, update_time=now))
+        session.add(
+            OrganizationMembership(
+                org_id=org.id, user_id=user.id, org_role=role, create_time=now, update_time=now
+            )
+        )
     elif org_role is not None and org_role != membership.org_role:
-        if (membership.org_role == OWNER_ROLE_ID
-                and repository.count_with_role(session, org.id, OWNER_ROLE_ID) <= 1):
+        if (
+            membership.org_role == OWNER_ROLE_ID
+            and repository.count_with_role(session, org.id, OWNER_ROLE_ID) <= 1
+        ):
             raise FailedPrecondition("an organization must keep at least one owner")
         membership.org_role = org_role
         membership.update_time = now
     session.flush()
-    _, secret = issue_token(session, user_id=user.id, org_id=org.id,
-                            display_name="bootstrap")
-    return BootstrapResult(str(org.id), org.slug, str(user.id), user.email, user.username,
-                           secret)
+    _, secret = issue_token(session, user_id=user.id, org_id=org.id, display_name="bootstrap")
+    return BootstrapResult(str(org.id), org.slug, str(user.id), user.email, user.username, secret)

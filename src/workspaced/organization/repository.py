@@ -40,11 +40,9 @@ def count_with_role(session: Session, org_id: uuid.UUID, org_role: str) -> int:
     return session.scalar(query) or 0
 
 
-def members_query(org_id: uuid.UUID) -> Select[tuple[OrganizationMembership, User]]:
+def members_query(org_id: uuid.UUID) -> Select[OrganizationMembership, User]:
     return in_org(
-        select(OrganizationMembership, User).join(
-            User, User.id == OrganizationMembership.user_id
-        ),
+        select(OrganizationMembership, User).join(User, User.id == OrganizationMembership.user_id),
         OrganizationMembership,
         org_id,
     )

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from workspaced.authz.access import Principal
 from workspaced.kit import clock
 from workspaced.kit.errors import NotFound
-from workspaced.kit.pagination import PageRequest, keyset_page
-from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.ordering import SortKey
+from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
+from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import text_sort, uuid_sort
 from workspaced.models import Organization, OrganizationMembership
 from workspaced.organization import repository
@@ -25,8 +25,9 @@ class OrganizationAccess:
     org_role: str
 
 
-def resolve(session: Session, principal: Principal, org_ref: str, *, lock: bool = False
-            ) -> OrganizationAccess:
+def resolve(
+    session: Session, principal: Principal, org_ref: str, *, lock: bool = False
+) -> OrganizationAccess:
     """The organization if the caller is a member of it; NotFound otherwise (no leak)."""
     org = repository.find_by_ref(session, org_ref, lock=lock)
     if org is None:

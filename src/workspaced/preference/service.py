@@ -29,27 +29,35 @@ def _load(session: Session, ctx: WorkspaceContext) -> WorkspacePreferences:
     preferences = session.scalars(query).one_or_none()
     if preferences is None:  # workspaces created before preferences existed
         preferences = WorkspacePreferences(
-            org_id=ctx.organization.id, workspace_id=ctx.workspace.id,
-            support_team_access=False, update_time=clock.now(),
+            org_id=ctx.organization.id,
+            workspace_id=ctx.workspace.id,
+            support_team_access=False,
+            update_time=clock.now(),
         )
     return preferences
 
 
 def _view(ctx: WorkspaceContext, preferences: WorkspacePreferences) -> PreferencesView:
-    return PreferencesView(ctx.organization.slug, ctx.workspace.slug,
-                           preferences.support_team_access)
+    return PreferencesView(
+        ctx.organization.slug, ctx.workspace.slug, preferences.support_team_access
+    )
 
 
-def get(session: Session, principal: Principal, org_ref: str, workspace_ref: str
-        ) -> PreferencesView:
+def get(
+    session: Session, principal: Principal, org_ref: str, workspace_ref: str
+) -> PreferencesView:
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     require(ctx.access, "preferences:get")
     return _view(ctx, _load(session, ctx))
 
 
 def update(
-    session: Session, principal: Principal, org_ref: str, workspace_ref: str,
-    *, support_team_access: bool | None,
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    support_team_access: bool | None,
 ) -> PreferencesView:
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     require(ctx.access, "preferences:update")

@@ -33,8 +33,7 @@ BUILT_IN_VIEWS = [
 def _custom_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:
     query = in_org(select(Role), Role, org_id).where(Role.scope == WORKSPACE_SCOPE)
     return [
-        RoleView(r.role_id, r.display_name, r.description, r.scope, frozenset(r.permissions),
-                 False)
+        RoleView(r.role_id, r.display_name, r.description, r.scope, frozenset(r.permissions), False)
         for r in session.scalars(query.order_by(Role.role_id))
     ]
 
@@ -60,7 +59,11 @@ def display_names(session: Session, org_id: uuid.UUID) -> dict[str, str]:
 
 
 def resolve_role_input(
-    session: Session, org_id: uuid.UUID, value: str, *, field: str = "role",
+    session: Session,
+    org_id: uuid.UUID,
+    value: str,
+    *,
+    field: str = "role",
     allow_display_name: bool = False,
 ) -> str:
     """The role_id that `value` names: a role_id, or (where allowed) a display name,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workspaced.kit.ids import parse_uuid
-from workspaced.kit.tenancy import in_org
+from workspaced.kit.tenancy import AnySelect, in_org
 from workspaced.models import User, Workspace, WorkspaceMembership
 
 
@@ -23,9 +23,11 @@ def find_by_ref(
     if ws_uuid is not None:
         query = query.where(Workspace.id == ws_uuid)
     else:
-        query = query.where(Workspace.slug == ref).order_by(
-            Workspace.delete_time.is_not(None), Workspace.delete_time.desc()
-        ).limit(1)
+        query = (
+            query.where(Workspace.slug == ref)
+            .order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
+            .limit(1)
+        )
     if lock:
         query = query.with_for_update()
     return session.scalars(query).first()
@@ -48,7 +50,7 @@ def member_role(
     return session.scalar(query)
 
 
-def view_query(org_id: uuid.UUID) -> Select[Any]:
+def view_query(org_id: uuid.UUID) -> AnySelect:
     """Workspace columns plus the creator's name and email, labelled by sort-key name."""
     return in_org(
         select(
@@ -73,12 +75,10 @@ def view_query(org_id: uuid.UUID) -> Select[Any]:
     )
 
 
-def visible_to_member(query: Select[Any], org_id: uuid.UUID, user_id: uuid.UUID) -> Select[Any]:
+def visible_to_member(query: AnySelect, org_id: uuid.UUID, user_id: uuid.UUID) -> AnySelect:
     """Restrict to workspaces where `user_id` is an explicit member."""
     membership = in_org(select(WorkspaceMembership.workspace_id), WorkspaceMembership, org_id)
-    return query.where(
-        Workspace.id.in_(membership.where(WorkspaceMembership.user_id == user_id))
-    )
+    return query.where(Workspace.id.in_(membership.where(WorkspaceMembership.user_id == user_id)))
 
 
 def conditional_update(

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,11 +75,22 @@ class WorkspaceContext:
 
 def _view(org: Organization, row: Any) -> WorkspaceView:
     return WorkspaceView(
-        uid=row.id, slug=row.slug, org_id=org.id, org_slug=org.slug, title=row.title,
-        icon=row.icon, icon_color=row.icon_color, creator_id=row.creator_id,
-        creator_display_name=row.creator_display_name, creator_email=row.creator_email,
-        create_time=row.create_time, update_time=row.update_time, delete_time=row.delete_time,
-        purge_time=row.purge_time, etag=row.etag, member_count=row.member_count,
+        uid=row.id,
+        slug=row.slug,
+        org_id=org.id,
+        org_slug=org.slug,
+        title=row.title,
+        icon=row.icon,
+        icon_color=row.icon_color,
+        creator_id=row.creator_id,
+        creator_display_name=row.creator_display_name,
+        creator_email=row.creator_email,
+        create_time=row.create_time,
+        update_time=row.update_time,
+        delete_time=row.delete_time,
+        purge_time=row.purge_time,
+        etag=row.etag,
+        member_count=row.member_count,
     )
 
 
@@ -132,8 +142,12 @@ def resolve(
 
 
 def get(
-    session: Session, principal: Principal, org_ref: str, workspace_ref: str,
-    *, include_deleted: bool = False,
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    include_deleted: bool = False,
 ) -> WorkspaceView:
     ctx = resolve(session, principal, org_ref, workspace_ref, include_deleted=include_deleted)
     require(ctx.access, "workspaces:get")
@@ -191,9 +205,17 @@ def create(
         slug = _free_slug(session, org.id, title)
     now = clock.now()
     workspace = Workspace(
-        org_id=org.id, id=uuid.uuid4(), slug=slug, title=title, icon=icon,
-        icon_color=icon_color, creator_id=principal.user_id, create_time=now, update_time=now,
-        etag=secrets.token_hex(8), member_count=1,
+        org_id=org.id,
+        id=uuid.uuid4(),
+        slug=slug,
+        title=title,
+        icon=icon,
+        icon_color=icon_color,
+        creator_id=principal.user_id,
+        create_time=now,
+        update_time=now,
+        etag=secrets.token_hex(8),
+        member_count=1,
     )
     session.add(workspace)
     try:
@@ -201,15 +223,22 @@ def create(
         session.flush()
     except IntegrityError:
         raise AlreadyExists(f"workspace {slug!r} already exists", resource_id=slug) from None
-    session.add_all([
-        WorkspaceMembership(
-            org_id=org.id, workspace_id=workspace.id, user_id=principal.user_id,
-            role_id=OWNER_ROLE_ID, added_by=principal.user_id, create_time=now, update_time=now,
-        ),
-        WorkspacePreferences(
-            org_id=org.id, workspace_id=workspace.id, support_team_access=False, update_time=now
-        ),
-    ])
+    session.add_all(
+        [
+            WorkspaceMembership(
+                org_id=org.id,
+                workspace_id=workspace.id,
+                user_id=principal.user_id,
+                role_id=OWNER_ROLE_ID,
+                added_by=principal.user_id,
+                create_time=now,
+                update_time=now,
+            ),
+            WorkspacePreferences(
+                org_id=org.id, workspace_id=workspace.id, support_team_access=False, update_time=now
+            ),
+        ]
+    )
     session.flush()
     return view_of(session, org, workspace)
 
@@ -244,15 +273,21 @@ def list_visible(
     org_access = organizations.resolve(session, principal, org_ref)
     org = org_access.organization
     condition = filtering.compile_filter(filtering.parse(filter_text), FILTER_FIELDS)
-    keys = parse_order_by(order_by, SORT_FIELDS, default="create_time desc",
-                          tiebreaker=_TIEBREAKER)
+    keys = parse_order_by(order_by, SORT_FIELDS, default="create_time desc", tiebreaker=_TIEBREAKER)
     query = repository.view_query(org.id).where(condition)
     if not show_deleted:
         query = query.where(Workspace.delete_time.is_(None))
     if only_member_of or org_access.org_role not in ORGANIZATION_ADMIN_ROLES:
         query = repository.visible_to_member(query, org.id, principal.user_id)
-    query_id = fingerprint("workspaces", str(org.id), str(principal.user_id), filter_text,
-                           order_by, str(show_deleted), str(only_member_of))
+    query_id = fingerprint(
+        "workspaces",
+        str(org.id),
+        str(principal.user_id),
+        filter_text,
+        order_by,
+        str(show_deleted),
+        str(only_member_of),
+    )
     rows, token = keyset_page(session, query, keys, page, codec, query_id)
     return [_view(org, row) for row in rows], token
 
@@ -285,8 +320,12 @@ def update(
 
 
 def delete(
-    session: Session, principal: Principal, org_ref: str, workspace_ref: str,
-    *, etag: str | None = None,
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    etag: str | None = None,
 ) -> WorkspaceView:
     """Soft delete: the slug is freed, the workspace can be undeleted until purge_time."""
     ctx = resolve(session, principal, org_ref, workspace_ref)
@@ -294,8 +333,12 @@ def delete(
     if etag is not None and etag != ctx.workspace.etag:
         raise Aborted("the workspace changed since the etag was read", etag=ctx.workspace.etag)
     now = clock.now()
-    values = {"delete_time": now, "purge_time": now + SOFT_DELETE_RETENTION,
-              "update_time": now, "etag": secrets.token_hex(8)}
+    values = {
+        "delete_time": now,
+        "purge_time": now + SOFT_DELETE_RETENTION,
+        "update_time": now,
+        "etag": secrets.token_hex(8),
+    }
     if not repository.conditional_update(session, ctx.workspace, ctx.workspace.etag, values):
         raise Aborted("the workspace changed while it was being deleted")
     return view_of(session, ctx.organization, ctx.workspace)
@@ -312,10 +355,16 @@ def undelete(
     if workspace.purge_time is not None and workspace.purge_time <= clock.now():
         raise NotFound("workspace", workspace_ref)
     if repository.live_slug_taken(session, ctx.organization.id, workspace.slug):
-        raise AlreadyExists(f"workspace id {workspace.slug!r} was taken after the delete",
-                            resource_id=workspace.slug)
-    values = {"delete_time": None, "purge_time": None, "update_time": clock.now(),
-              "etag": secrets.token_hex(8)}
+        raise AlreadyExists(
+            f"workspace id {workspace.slug!r} was taken after the delete",
+            resource_id=workspace.slug,
+        )
+    values = {
+        "delete_time": None,
+        "purge_time": None,
+        "update_time": clock.now(),
+        "etag": secrets.token_hex(8),
+    }
     try:
         updated = repository.conditional_update(session, workspace, workspace.etag, values)
     except IntegrityError:

@@ -8,8 +8,9 @@ BASE = "/api/v1/organizations/acme/workspaces"
 
 
 def setup_workspace(client: TestClient, owner: Person, slug: str = "team") -> str:
-    response = client.post(BASE, params={"workspace_id": slug}, json={"title": slug.title()},
-                           headers=owner.headers)
+    response = client.post(
+        BASE, params={"workspace_id": slug}, json={"title": slug.title()}, headers=owner.headers
+    )
     assert response.status_code == 200, response.text
     return f"{BASE}/{slug}/users"
 
@@ -32,8 +33,9 @@ def test_add_by_email_or_id_change_role_and_remove(client: TestClient, world: Wo
     assert body["role_scope"] == "workspace"
     assert body["name"] == f"organizations/acme/workspaces/team/users/{bob.user_id}"
     assert add(client, users, owner, carl.user_id, "editor").json()["role"] == "Workspace Editor"
-    changed = client.patch(f"{users}/{bob.user_id}", json={"role": "workspace editor"},
-                           headers=owner.headers)
+    changed = client.patch(
+        f"{users}/{bob.user_id}", json={"role": "workspace editor"}, headers=owner.headers
+    )
     assert changed.status_code == 200
     assert changed.json()["role_id"] == "editor"
     removed = client.delete(f"{users}/{bob.user_id}", headers=owner.headers)
@@ -59,10 +61,20 @@ def test_add_errors(client: TestClient, world: World) -> None:
     assert unknown_role.status_code == 400
     assert error_of(unknown_role)["details"][1]["field_violations"][0]["field"] == "role"
     assert client.post(users, json={"user": bob.email}, headers=owner.headers).status_code == 400
-    assert client.post(users, content=b"{not json", headers={**owner.headers,
-                       "content-type": "application/json"}).status_code == 400
-    assert client.patch(f"{users}/{outsider.user_id}", json={"role": "viewer"},
-                        headers=owner.headers).status_code == 404
+    assert (
+        client.post(
+            users,
+            content=b"{not json",
+            headers={**owner.headers, "content-type": "application/json"},
+        ).status_code
+        == 400
+    )
+    assert (
+        client.patch(
+            f"{users}/{outsider.user_id}", json={"role": "viewer"}, headers=owner.headers
+        ).status_code
+        == 404
+    )
 
 
 def test_last_owner_cannot_be_removed_or_demoted(client: TestClient, world: World) -> None:
@@ -70,8 +82,9 @@ def test_last_owner_cannot_be_removed_or_demoted(client: TestClient, world: Worl
     owner = world.person("acme")
     second = world.person("acme")
     users = setup_workspace(client, owner)
-    demote = client.patch(f"{users}/{owner.user_id}", json={"role": "viewer"},
-                          headers=owner.headers)
+    demote = client.patch(
+        f"{users}/{owner.user_id}", json={"role": "viewer"}, headers=owner.headers
+    )
     assert demote.status_code == 400
     assert error_of(demote)["status"] == "FAILED_PRECONDITION"
     remove = client.delete(f"{users}/{owner.user_id}", headers=owner.headers)
@@ -90,15 +103,21 @@ def test_viewer_cannot_manage_members(client: TestClient, world: World) -> None:
     assert client.get(users, headers=viewer.headers).status_code == 200
     for response, permission in [
         (add(client, users, viewer, other.email, "viewer"), "members:add"),
-        (client.patch(f"{users}/{owner.user_id}", json={"role": "viewer"},
-                      headers=viewer.headers), "members:update"),
+        (
+            client.patch(
+                f"{users}/{owner.user_id}", json={"role": "viewer"}, headers=viewer.headers
+            ),
+            "members:update",
+        ),
         (client.delete(f"{users}/{owner.user_id}", headers=viewer.headers), "members:remove"),
     ]:
         assert response.status_code == 403
         assert error_of(response)["details"][0]["metadata"]["permission"] == permission
 
 
-def test_organization_admins_listed_with_organization_scope(client: TestClient, world: World) -> None:
+def test_organization_admins_listed_with_organization_scope(
+    client: TestClient, world: World
+) -> None:
     founder = world.person("acme", name="Founder")  # organization owner
     admin = world.person("acme", org_role="admin", name="Admin")
     member = world.person("acme", org_role="member", name="Member")
@@ -114,15 +133,18 @@ def test_organization_admins_listed_with_organization_scope(client: TestClient, 
     listed = client.get(users, headers=member.headers).json()["users"]
     assert [u["role_scope"] for u in listed if u["user_id"] == admin.user_id] == ["workspace"]
     assert len(listed) == 3
-    scoped = client.get(users, params={"filter": "role_scope=organization"},
-                        headers=member.headers).json()["users"]
+    scoped = client.get(
+        users, params={"filter": "role_scope=organization"}, headers=member.headers
+    ).json()["users"]
     assert [u["user_id"] for u in scoped] == [founder.user_id]
 
 
 def test_filters_and_ordering(client: TestClient, world: World) -> None:
     owner = world.person("acme", name="Zed Owner")
-    people = [world.person("acme", email=f"{n.lower().replace(' ', '.')}@corp.io", name=n)
-              for n in ["Alice", "Johnny", "Bob", "john smith"]]
+    people = [
+        world.person("acme", email=f"{n.lower().replace(' ', '.')}@corp.io", name=n)
+        for n in ["Alice", "Johnny", "Bob", "john smith"]
+    ]
     users = setup_workspace(client, owner)
     for person, role in zip(people, ["viewer", "viewer", "editor", "viewer"], strict=True):
         add(client, users, owner, person.email, role)
@@ -134,10 +156,16 @@ def test_filters_and_ordering(client: TestClient, world: World) -> None:
 
     assert names(filter='search:"JOHN"', order_by="display_name") == ["Johnny", "john smith"]
     assert names(filter='role="workspace viewer"', order_by="display_name") == [
-        "Alice", "Johnny", "john smith"]
-    assert names(filter='role=editor') == ["Bob"]
+        "Alice",
+        "Johnny",
+        "john smith",
+    ]
+    assert names(filter="role=editor") == ["Bob"]
     assert names(filter='role="Workspace Viewer" AND search:"corp"', order_by="email desc") == [
-        "Johnny", "john smith", "Alice"]
+        "Johnny",
+        "john smith",
+        "Alice",
+    ]
     assert names(filter="role_scope=workspace", order_by="display_name")[0] == "Alice"
     default = names()
     assert default[0] == "john smith" and default[-1] == "Zed Owner"  # created_time desc
@@ -146,8 +174,9 @@ def test_filters_and_ordering(client: TestClient, world: World) -> None:
         response = client.get(users, params={"filter": bad}, headers=owner.headers)
         assert response.status_code == 400, bad
         assert error_of(response)["status"] == "INVALID_ARGUMENT"
-    assert client.get(users, params={"order_by": "password"},
-                      headers=owner.headers).status_code == 400
+    assert (
+        client.get(users, params={"order_by": "password"}, headers=owner.headers).status_code == 400
+    )
 
 
 def test_paging_users_is_complete_and_bound_to_the_query(client: TestClient, world: World) -> None:
@@ -159,16 +188,20 @@ def test_paging_users_is_complete_and_bound_to_the_query(client: TestClient, wor
     token = ""
     pages = 0
     while True:
-        response = client.get(users, params={"page_size": 3, "page_token": token,
-                                             "order_by": "display_name"}, headers=owner.headers)
+        response = client.get(
+            users,
+            params={"page_size": 3, "page_token": token, "order_by": "display_name"},
+            headers=owner.headers,
+        )
         body = response.json()
         seen += [u["user_id"] for u in body["users"]]
         pages += 1
         token = body["next_page_token"]
         if not token:
             break
-        mismatch = client.get(users, params={"page_size": 3, "page_token": token},
-                              headers=owner.headers)
+        mismatch = client.get(
+            users, params={"page_size": 3, "page_token": token}, headers=owner.headers
+        )
         assert mismatch.status_code == 400
     assert pages == 3
     assert len(seen) == len(set(seen)) == 8  # 7 added + the owner (also the org owner)

@@ -11,14 +11,26 @@ WS = "/api/v1/organizations/{org}/workspaces"
 
 def create(client: TestClient, person, title: str, slug: str | None = None, **extra):  # type: ignore[no-untyped-def]
     params = {"workspace_id": slug} if slug else {}
-    return client.post(WS.format(org=person.org), params=params, json={"title": title, **extra},
-                       headers=person.headers)
+    return client.post(
+        WS.format(org=person.org),
+        params=params,
+        json={"title": title, **extra},
+        headers=person.headers,
+    )
 
 
-def test_create_with_workspace_id_returns_resource_and_etag(client: TestClient, world: World) -> None:
+def test_create_with_workspace_id_returns_resource_and_etag(
+    client: TestClient, world: World
+) -> None:
     owner = world.person("acme", name="Ann Owner")
-    response = create(client, owner, "Research", "research", workspace_icon="flask",
-                      workspace_icon_color="#ff0000")
+    response = create(
+        client,
+        owner,
+        "Research",
+        "research",
+        workspace_icon="flask",
+        workspace_icon_color="#ff0000",
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["name"] == "organizations/acme/workspaces/research"
@@ -33,7 +45,9 @@ def test_create_with_workspace_id_returns_resource_and_etag(client: TestClient, 
     assert response.headers["etag"] == f'"{body["etag"]}"'
 
 
-def test_create_without_workspace_id_derives_a_unique_slug(client: TestClient, world: World) -> None:
+def test_create_without_workspace_id_derives_a_unique_slug(
+    client: TestClient, world: World
+) -> None:
     owner = world.person("acme")
     first = create(client, owner, "My Team!").json()
     second = create(client, owner, "My Team!").json()
@@ -77,8 +91,11 @@ def test_other_organization_gets_404_not_403(client: TestClient, world: World) -
     stranger = world.person("globex")
     created = create(client, owner, "Secret", "secret").json()
     missing = client.get(WS.format(org="acme") + "/nope", headers=owner.headers)
-    for path in [WS.format(org="acme") + "/secret", WS.format(org="acme"),
-                 WS.format(org=owner.org_id) + "/" + created["uid"]]:
+    for path in [
+        WS.format(org="acme") + "/secret",
+        WS.format(org="acme"),
+        WS.format(org=owner.org_id) + "/" + created["uid"],
+    ]:
         response = client.get(path, headers=stranger.headers)
         assert response.status_code == 404, path
         assert error_of(response)["status"] == "NOT_FOUND"
@@ -104,7 +121,10 @@ def test_org_admin_sees_every_workspace(client: TestClient, world: World) -> Non
     admin = world.person("acme", org_role="admin")
     create(client, member, "Members Own", "mine")
     assert client.get(WS.format(org="acme") + "/mine", headers=admin.headers).status_code == 200
-    names = [w["name"] for w in client.get(WS.format(org="acme"), headers=owner.headers).json()["workspaces"]]
+    names = [
+        w["name"]
+        for w in client.get(WS.format(org="acme"), headers=owner.headers).json()["workspaces"]
+    ]
     assert names == ["organizations/acme/workspaces/mine"]
 
 
@@ -112,29 +132,41 @@ def test_patch_with_update_mask_and_etag(client: TestClient, world: World) -> No
     owner = world.person("acme")
     created = create(client, owner, "Old", "ws").json()
     url = WS.format(org="acme") + "/ws"
-    response = client.patch(url, params={"update_mask": "title"},
-                            json={"title": "New", "workspace_icon": "ignored",
-                                  "etag": created["etag"]}, headers=owner.headers)
+    response = client.patch(
+        url,
+        params={"update_mask": "title"},
+        json={"title": "New", "workspace_icon": "ignored", "etag": created["etag"]},
+        headers=owner.headers,
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["title"] == "New"
     assert body["workspace_icon"] is None
     assert body["etag"] != created["etag"]
-    stale = client.patch(url, json={"title": "Again", "etag": created["etag"]},
-                         headers=owner.headers)
+    stale = client.patch(
+        url, json={"title": "Again", "etag": created["etag"]}, headers=owner.headers
+    )
     assert stale.status_code == 409
     assert error_of(stale)["status"] == "ABORTED"
-    via_header = client.patch(url, json={"workspace_icon_color": "blue"},
-                              headers={**owner.headers, "If-Match": f'"{body["etag"]}"'})
+    via_header = client.patch(
+        url,
+        json={"workspace_icon_color": "blue"},
+        headers={**owner.headers, "If-Match": f'"{body["etag"]}"'},
+    )
     assert via_header.status_code == 200
     assert via_header.json()["title"] == "New"
     assert via_header.json()["workspace_icon_color"] == "blue"
-    bare = client.patch(url, json={"title": "Bare"},
-                        headers={**owner.headers, "If-Match": via_header.json()["etag"]})
+    bare = client.patch(
+        url,
+        json={"title": "Bare"},
+        headers={**owner.headers, "If-Match": via_header.json()["etag"]},
+    )
     assert bare.status_code == 200
 
 
-def test_patch_rejects_unknown_mask_paths_and_output_only_fields(client: TestClient, world: World) -> None:
+def test_patch_rejects_unknown_mask_paths_and_output_only_fields(
+    client: TestClient, world: World
+) -> None:
     owner = world.person("acme")
     create(client, owner, "Old", "ws")
     url = WS.format(org="acme") + "/ws"
@@ -150,8 +182,9 @@ def test_viewer_and_editor_permissions(client: TestClient, world: World) -> None
     create(client, owner, "Team", "team")
     users = WS.format(org="acme") + "/team/users"
     client.post(users, json={"user": viewer.email, "role": "viewer"}, headers=owner.headers)
-    client.post(users, json={"user": editor.user_id, "role": "Workspace Editor"},
-                headers=owner.headers)
+    client.post(
+        users, json={"user": editor.user_id, "role": "Workspace Editor"}, headers=owner.headers
+    )
     url = WS.format(org="acme") + "/team"
     assert client.get(url, headers=viewer.headers).status_code == 200
     denied = client.patch(url, json={"title": "X"}, headers=viewer.headers)
@@ -175,8 +208,9 @@ def test_soft_delete_frees_slug_and_undelete(client: TestClient, world: World) -
     assert body["delete_time"] and body["purge_time"]
     listed = client.get(WS.format(org="acme"), headers=owner.headers).json()["workspaces"]
     assert listed == []
-    with_deleted = client.get(WS.format(org="acme"), params={"show_deleted": "true"},
-                              headers=owner.headers).json()["workspaces"]
+    with_deleted = client.get(
+        WS.format(org="acme"), params={"show_deleted": "true"}, headers=owner.headers
+    ).json()["workspaces"]
     assert [w["uid"] for w in with_deleted] == [body["uid"]]
     # Get still answers for the deleted resource (AIP-164) ...
     assert client.get(url, headers=owner.headers).json()["delete_time"]
@@ -188,13 +222,16 @@ def test_soft_delete_frees_slug_and_undelete(client: TestClient, world: World) -
     # Delete again, take the slug, undelete now conflicts.
     client.delete(url, headers=owner.headers)
     assert create(client, owner, "Two", "ws").status_code == 200
-    conflict = client.post(WS.format(org="acme") + "/" + body["uid"] + ":undelete",
-                           headers=owner.headers)
+    conflict = client.post(
+        WS.format(org="acme") + "/" + body["uid"] + ":undelete", headers=owner.headers
+    )
     assert conflict.status_code == 409
     assert error_of(conflict)["status"] == "ALREADY_EXISTS"
 
 
-def test_undelete_of_live_workspace_is_failed_precondition(client: TestClient, world: World) -> None:
+def test_undelete_of_live_workspace_is_failed_precondition(
+    client: TestClient, world: World
+) -> None:
     owner = world.person("acme")
     create(client, owner, "One", "ws")
     response = client.post(WS.format(org="acme") + "/ws:undelete", headers=owner.headers)

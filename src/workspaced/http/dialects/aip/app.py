@@ -10,20 +10,37 @@ from workspaced.http.dialects.aip import workspaces as workspace_routes
 from workspaced.http.dialects.aip.schemas import ErrorResponse
 
 PREFIX = "/api/v1"
-_ERRORS = {code: {"model": ErrorResponse, "description": text} for code, text in [
-    (400, "INVALID_ARGUMENT or FAILED_PRECONDITION"), (401, "UNAUTHENTICATED"),
-    (403, "PERMISSION_DENIED"), (404, "NOT_FOUND"), (409, "ALREADY_EXISTS or ABORTED"),
-]}
+_ERRORS = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in [
+        (400, "INVALID_ARGUMENT or FAILED_PRECONDITION"),
+        (401, "UNAUTHENTICATED"),
+        (403, "PERMISSION_DENIED"),
+        (404, "NOT_FOUND"),
+        (409, "ALREADY_EXISTS or ABORTED"),
+    ]
+}
 
 
 def build() -> FastAPI:
     app = new_dialect_app(
-        "workspaced native API (aip)", "1.0.0",
+        "workspaced native API (aip)",
+        "1.0.0",
         "Organizations, workspaces, members, roles and preferences, following Google AIPs.",
     )
-    for router in (organizations.router, workspace_routes.router, users.router,
-                   settings_routes.router, me.router):
+    for router in (
+        organizations.router,
+        workspace_routes.router,
+        users.router,
+        settings_routes.router,
+        me.router,
+    ):
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
-    install_error_handlers(app, domain=errors.render_domain, validation=errors.render_validation,
-                           http=errors.render_http, crash=errors.render_crash)
+    install_error_handlers(
+        app,
+        domain=errors.render_domain,
+        validation=errors.render_validation,
+        http=errors.render_http,
+        crash=errors.render_crash,
+    )
     return app

@@ -22,8 +22,12 @@ def caller(
 
 
 def page_request(
-    page_size: Annotated[int | None, Query(description="At most this many items (default 50, "
-                                           "max 1000; larger values are coerced)")] = None,
+    page_size: Annotated[
+        int | None,
+        Query(
+            description="At most this many items (default 50, max 1000; larger values are coerced)"
+        ),
+    ] = None,
     page_token: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> PageRequest:
     return PageRequest.of(page_size, page_token)

@@ -29,15 +29,22 @@ CANONICAL_STATUS = {
 
 
 def error_body(
-    code: int, status: str, message: str, *, reason: str,
-    metadata: dict[str, Any] | None = None, violations: list[dict[str, str]] | None = None,
+    code: int,
+    status: str,
+    message: str,
+    *,
+    reason: str,
+    metadata: dict[str, Any] | None = None,
+    violations: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    details: list[dict[str, Any]] = [{
-        "@type": ERROR_INFO,
-        "reason": reason,
-        "domain": "workspaced",
-        "metadata": {k: str(v) for k, v in (metadata or {}).items()},
-    }]
+    details: list[dict[str, Any]] = [
+        {
+            "@type": ERROR_INFO,
+            "reason": reason,
+            "domain": "workspaced",
+            "metadata": {k: str(v) for k, v in (metadata or {}).items()},
+        }
+    ]
     if violations is not None:
         details.append({"@type": BAD_REQUEST, "field_violations": violations})
     return {"error": {"code": code, "status": status, "message": message, "details": details}}
@@ -61,8 +68,14 @@ def render_domain(request: Request, error: errors.DomainError) -> Response:
     if isinstance(error, errors.InvalidArgument):
         violations = [{"field": v.field, "description": v.description} for v in error.violations]
     headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-    body = error_body(code, _status_name(error, code), error.message, reason=error.reason,
-                      metadata=error.metadata, violations=violations)
+    body = error_body(
+        code,
+        _status_name(error, code),
+        error.message,
+        reason=error.reason,
+        metadata=error.metadata,
+        violations=violations,
+    )
     return _respond(code, body, headers)
 
 
@@ -77,8 +90,13 @@ def render_validation(request: Request, error: RequestValidationError) -> Respon
         for e in error.errors()
     ]
     message = "; ".join(f"{v['field']}: {v['description']}" for v in violations)
-    body = error_body(400, "INVALID_ARGUMENT", message or "invalid request",
-                      reason="INVALID_ARGUMENT", violations=violations)
+    body = error_body(
+        400,
+        "INVALID_ARGUMENT",
+        message or "invalid request",
+        reason="INVALID_ARGUMENT",
+        violations=violations,
+    )
     return _respond(400, body)
 
 
@@ -86,12 +104,20 @@ def render_http(request: Request, error: StarletteHTTPException) -> Response:
     code = error.status_code
     message = str(error.detail)
     if code == 400 and "parsing the body" in message:
-        body = error_body(400, "INVALID_ARGUMENT", "the request body is not valid JSON",
-                          reason="INVALID_ARGUMENT",
-                          violations=[{"field": "body", "description": "is not valid JSON"}])
+        body = error_body(
+            400,
+            "INVALID_ARGUMENT",
+            "the request body is not valid JSON",
+            reason="INVALID_ARGUMENT",
+            violations=[{"field": "body", "description": "is not valid JSON"}],
+        )
     else:
-        body = error_body(code, CANONICAL_STATUS.get(code, "UNKNOWN"), message,
-                          reason=CANONICAL_STATUS.get(code, "UNKNOWN"))
+        body = error_body(
+            code,
+            CANONICAL_STATUS.get(code, "UNKNOWN"),
+            message,
+            reason=CANONICAL_STATUS.get(code, "UNKNOWN"),
+        )
     return _respond(code, body, dict(error.headers or {}))
 
 
@@ -100,5 +126,9 @@ def render_crash(request: Request) -> Response:
 
 
 def render_too_large() -> Response:
-    return _respond(413, error_body(413, "INVALID_ARGUMENT", "the request body is too large",
-                                    reason="REQUEST_TOO_LARGE"))
+    return _respond(
+        413,
+        error_body(
+            413, "INVALID_ARGUMENT", "the request body is too large", reason="REQUEST_TOO_LARGE"
+        ),
+    )

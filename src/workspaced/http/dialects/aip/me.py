@@ -17,38 +17,60 @@ from workspaced.workspace import service as workspaces
 router = APIRouter()
 
 
-@router.get("/api/v1/me", response_model=schemas.Me, openapi_extra=permission("authenticated"),
-            summary="Who am I")
+@router.get(
+    "/api/v1/me",
+    response_model=schemas.Me,
+    openapi_extra=permission("authenticated"),
+    summary="Who am I",
+)
 def me(caller: Caller, context: Context) -> Response:
     with context.database.read() as session:
         user = session.scalars(select(User).where(User.id == caller.user_id)).one()
         orgs = organizations.memberships_of(session, caller.user_id)
-    return json_response({
-        "user_id": str(user.id),
-        "email": user.email,
-        "username": user.username,
-        "display_name": user.display_name,
-        "organizations": [
-            {"organization_id": str(o.organization.id),
-             "name": f"organizations/{o.organization.slug}",
-             "display_name": o.organization.display_name, "org_role": o.org_role}
-            for o in orgs
-        ],
-    })
+    return json_response(
+        {
+            "user_id": str(user.id),
+            "email": user.email,
+            "username": user.username,
+            "display_name": user.display_name,
+            "organizations": [
+                {
+                    "organization_id": str(o.organization.id),
+                    "name": f"organizations/{o.organization.slug}",
+                    "display_name": o.organization.display_name,
+                    "org_role": o.org_role,
+                }
+                for o in orgs
+            ],
+        }
+    )
 
 
-@router.get("/api/v1/me/organizations/{organization_id}/workspaces",
-            response_model=schemas.WorkspaceList, openapi_extra=permission("authenticated"),
-            summary="The workspaces I am a member of in an organization")
+@router.get(
+    "/api/v1/me/organizations/{organization_id}/workspaces",
+    response_model=schemas.WorkspaceList,
+    openapi_extra=permission("authenticated"),
+    summary="The workspaces I am a member of in an organization",
+)
 def my_workspaces(
-    organization_id: str, caller: Caller, context: Context, page: Page,
+    organization_id: str,
+    caller: Caller,
+    context: Context,
+    page: Page,
     filter: Annotated[str, Query(max_length=4096)] = "",
     order_by: Annotated[str, Query(max_length=1000)] = "",
 ) -> Response:
     with context.database.read() as session:
         items, token = workspaces.list_visible(
-            session, caller, organization_id, page=page, codec=context.page_tokens,
-            filter_text=filter, order_by=order_by, only_member_of=False,
+            session,
+            caller,
+            organization_id,
+            page=page,
+            codec=context.page_tokens,
+            filter_text=filter,
+            order_by=order_by,
+            only_member_of=False,
         )
-    return json_response({"workspaces": [render.workspace(v) for v in items],
-                          "next_page_token": token})
+    return json_response(
+        {"workspaces": [render.workspace(v) for v in items], "next_page_token": token}
+    )

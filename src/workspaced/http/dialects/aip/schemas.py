@@ -29,8 +29,11 @@ class PreferencesPatch(_In):
 
 class AddUserIn(_In):
     user: str = Field(min_length=1, max_length=320, description="User id (UUID) or email")
-    role: str = Field(min_length=1, max_length=200,
-                      description="Role id or display name, e.g. `viewer` or `Workspace Viewer`")
+    role: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Role id or display name, e.g. `viewer` or `Workspace Viewer`",
+    )
 
 
 class ChangeRoleIn(_In):

@@ -18,10 +18,15 @@ router = APIRouter()
 BASE = "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}"
 
 
-@router.get(BASE + "/roles", response_model=schemas.RoleList,
-            openapi_extra=permission("roles:list"), summary="List assignable roles")
-def list_roles(organization_id: str, workspace_id: str, caller: Caller, context: Context,
-               page: Page) -> Response:
+@router.get(
+    BASE + "/roles",
+    response_model=schemas.RoleList,
+    openapi_extra=permission("roles:list"),
+    summary="List assignable roles",
+)
+def list_roles(
+    organization_id: str, workspace_id: str, caller: Caller, context: Context, page: Page
+) -> Response:
     with context.database.read() as session:
         ctx = workspaces.resolve(session, caller, organization_id, workspace_id)
         require(ctx.access, "roles:list")
@@ -31,21 +36,39 @@ def list_roles(organization_id: str, workspace_id: str, caller: Caller, context:
     return json_response({"roles": body, "next_page_token": ""})
 
 
-@router.get(BASE + "/preferences", response_model=schemas.Preferences,
-            openapi_extra=permission("preferences:get"), summary="Get workspace preferences")
-def get_preferences(organization_id: str, workspace_id: str, caller: Caller,
-                    context: Context) -> Response:
+@router.get(
+    BASE + "/preferences",
+    response_model=schemas.Preferences,
+    openapi_extra=permission("preferences:get"),
+    summary="Get workspace preferences",
+)
+def get_preferences(
+    organization_id: str, workspace_id: str, caller: Caller, context: Context
+) -> Response:
     with context.database.read() as session:
         view = preferences.get(session, caller, organization_id, workspace_id)
     return json_response(render.preferences(view))
 
 
-@router.patch(BASE + "/preferences", response_model=schemas.Preferences,
-              openapi_extra=permission("preferences:update"),
-              summary="Update workspace preferences")
-def update_preferences(organization_id: str, workspace_id: str, body: schemas.PreferencesPatch,
-                       caller: Caller, context: Context) -> Response:
+@router.patch(
+    BASE + "/preferences",
+    response_model=schemas.Preferences,
+    openapi_extra=permission("preferences:update"),
+    summary="Update workspace preferences",
+)
+def update_preferences(
+    organization_id: str,
+    workspace_id: str,
+    body: schemas.PreferencesPatch,
+    caller: Caller,
+    context: Context,
+) -> Response:
     with context.database.write() as session:
-        view = preferences.update(session, caller, organization_id, workspace_id,
-                                  support_team_access=body.support_team_access)
+        view = preferences.update(
+            session,
+            caller,
+            organization_id,
+            workspace_id,
+            support_team_access=body.support_team_access,
+        )
     return json_response(render.preferences(view))

@@ -15,50 +15,110 @@ router = APIRouter()
 BASE = "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}/users"
 
 
-@router.get(BASE, response_model=schemas.WorkspaceUserList,
-            openapi_extra=permission("members:list"), summary="List workspace users")
+@router.get(
+    BASE,
+    response_model=schemas.WorkspaceUserList,
+    openapi_extra=permission("members:list"),
+    summary="List workspace users",
+)
 def list_users(
-    organization_id: str, workspace_id: str, caller: Caller, context: Context, page: Page,
-    filter: Annotated[str, Query(max_length=4096, description='AIP-160: role="Workspace '
-                                 'Viewer", role_scope=workspace|organization, search:"john"')]
-    = "",
-    order_by: Annotated[str, Query(max_length=1000, description="display_name, email, "
-                                   "created_time, updated_time; optionally desc")] = "",
+    organization_id: str,
+    workspace_id: str,
+    caller: Caller,
+    context: Context,
+    page: Page,
+    filter: Annotated[
+        str,
+        Query(
+            max_length=4096,
+            description='AIP-160: role="Workspace '
+            'Viewer", role_scope=workspace|organization, search:"john"',
+        ),
+    ] = "",
+    order_by: Annotated[
+        str,
+        Query(
+            max_length=1000,
+            description="display_name, email, created_time, updated_time; optionally desc",
+        ),
+    ] = "",
 ) -> Response:
     with context.database.read() as session:
         items, token = memberships.list_users(
-            session, caller, organization_id, workspace_id, page=page,
-            codec=context.page_tokens, filter_text=filter, order_by=order_by,
+            session,
+            caller,
+            organization_id,
+            workspace_id,
+            page=page,
+            codec=context.page_tokens,
+            filter_text=filter,
+            order_by=order_by,
         )
     return json_response({"users": [render.member(m) for m in items], "next_page_token": token})
 
 
-@router.post(BASE, response_model=schemas.WorkspaceUser, openapi_extra=permission("members:add"),
-             summary="Add an organization user to the workspace")
-def add_user(organization_id: str, workspace_id: str, body: schemas.AddUserIn, caller: Caller,
-             context: Context) -> Response:
+@router.post(
+    BASE,
+    response_model=schemas.WorkspaceUser,
+    openapi_extra=permission("members:add"),
+    summary="Add an organization user to the workspace",
+)
+def add_user(
+    organization_id: str,
+    workspace_id: str,
+    body: schemas.AddUserIn,
+    caller: Caller,
+    context: Context,
+) -> Response:
     with context.database.write() as session:
-        member = memberships.add(session, caller, organization_id, workspace_id,
-                                 user_ref=body.user, role=body.role,
-                                 allow_role_display_name=True)
+        member = memberships.add(
+            session,
+            caller,
+            organization_id,
+            workspace_id,
+            user_ref=body.user,
+            role=body.role,
+            allow_role_display_name=True,
+        )
     return json_response(render.member(member))
 
 
-@router.patch(BASE + "/{user_id}", response_model=schemas.WorkspaceUser,
-              openapi_extra=permission("members:update"), summary="Change a member's role")
-def change_role(organization_id: str, workspace_id: str, user_id: str,
-                body: schemas.ChangeRoleIn, caller: Caller, context: Context) -> Response:
+@router.patch(
+    BASE + "/{user_id}",
+    response_model=schemas.WorkspaceUser,
+    openapi_extra=permission("members:update"),
+    summary="Change a member's role",
+)
+def change_role(
+    organization_id: str,
+    workspace_id: str,
+    user_id: str,
+    body: schemas.ChangeRoleIn,
+    caller: Caller,
+    context: Context,
+) -> Response:
     with context.database.write() as session:
-        member = memberships.change_role(session, caller, organization_id, workspace_id,
-                                         user_ref=user_id, role=body.role,
-                                         allow_role_display_name=True)
+        member = memberships.change_role(
+            session,
+            caller,
+            organization_id,
+            workspace_id,
+            user_ref=user_id,
+            role=body.role,
+            allow_role_display_name=True,
+        )
     return json_response(render.member(member))
 
 
-@router.delete(BASE + "/{user_id}", response_model=schemas.Empty,
-               openapi_extra=permission("members:remove"), summary="Remove a member")
-def remove_user(organization_id: str, workspace_id: str, user_id: str, caller: Caller,
-                context: Context) -> Response:
+@router.delete(
+    BASE + "/{user_id}",
+    response_model=schemas.Empty,
+    openapi_extra=permission("members:remove"),
+    summary="Remove a member",
+)
+def remove_user(
+    organization_id: str, workspace_id: str, user_id: str, caller: Caller, context: Context
+) -> Response:
     with context.database.write() as session:
         memberships.remove(session, caller, organization_id, workspace_id, user_ref=user_id)
     return json_response({})

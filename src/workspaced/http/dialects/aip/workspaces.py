@@ -20,71 +20,125 @@ BASE = "/api/v1/organizations/{organization_id}/workspaces"
 # aip field name -> domain field name, for update_mask.
 MASKABLE = {"title": "title", "workspace_icon": "icon", "workspace_icon_color": "icon_color"}
 
-FilterParam = Annotated[str, Query(max_length=4096, description="AIP-160 filter on `title` "
-                                   "(=, !=, :), `create_time`, `update_time` (<, <=, >, >=, =)")]
-OrderParam = Annotated[str, Query(max_length=1000, description="AIP-132: `title`, "
-                                  "`create_time`, `update_time`, each optionally `desc`")]
+FilterParam = Annotated[
+    str,
+    Query(
+        max_length=4096,
+        description="AIP-160 filter on `title` "
+        "(=, !=, :), `create_time`, `update_time` (<, <=, >, >=, =)",
+    ),
+]
+OrderParam = Annotated[
+    str,
+    Query(
+        max_length=1000,
+        description="AIP-132: `title`, `create_time`, `update_time`, each optionally `desc`",
+    ),
+]
 
 
 def _workspace_response(view: WorkspaceView, status_code: int = 200) -> Response:
-    return json_response(render.workspace(view), status_code=status_code,
-                         headers={"ETag": quoted(view.etag)})
+    return json_response(
+        render.workspace(view), status_code=status_code, headers={"ETag": quoted(view.etag)}
+    )
 
 
-@router.post(BASE, response_model=schemas.Workspace, openapi_extra=permission("authenticated"),
-             summary="Create a workspace (the caller becomes its owner)")
+@router.post(
+    BASE,
+    response_model=schemas.Workspace,
+    openapi_extra=permission("authenticated"),
+    summary="Create a workspace (the caller becomes its owner)",
+)
 def create_workspace(
-    organization_id: str, body: schemas.WorkspaceIn, caller: Caller, context: Context,
+    organization_id: str,
+    body: schemas.WorkspaceIn,
+    caller: Caller,
+    context: Context,
     workspace_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     with context.database.write() as session:
         view = workspaces.create(
-            session, caller, organization_id, title=body.title, slug=workspace_id,
-            icon=body.workspace_icon, icon_color=body.workspace_icon_color,
+            session,
+            caller,
+            organization_id,
+            title=body.title,
+            slug=workspace_id,
+            icon=body.workspace_icon,
+            icon_color=body.workspace_icon_color,
         )
     return _workspace_response(view)
 
 
-@router.get(BASE, response_model=schemas.WorkspaceList, openapi_extra=permission("workspaces:get"),
-            summary="List the workspaces the caller can see")
+@router.get(
+    BASE,
+    response_model=schemas.WorkspaceList,
+    openapi_extra=permission("workspaces:get"),
+    summary="List the workspaces the caller can see",
+)
 def list_workspaces(
-    organization_id: str, caller: Caller, context: Context, page: Page,
-    filter: FilterParam = "", order_by: OrderParam = "", show_deleted: bool = False,
+    organization_id: str,
+    caller: Caller,
+    context: Context,
+    page: Page,
+    filter: FilterParam = "",
+    order_by: OrderParam = "",
+    show_deleted: bool = False,
 ) -> Response:
     with context.database.read() as session:
         items, token = workspaces.list_visible(
-            session, caller, organization_id, page=page, codec=context.page_tokens,
-            filter_text=filter, order_by=order_by, show_deleted=show_deleted,
+            session,
+            caller,
+            organization_id,
+            page=page,
+            codec=context.page_tokens,
+            filter_text=filter,
+            order_by=order_by,
+            show_deleted=show_deleted,
         )
-    return json_response({"workspaces": [render.workspace(v) for v in items],
-                          "next_page_token": token})
+    return json_response(
+        {"workspaces": [render.workspace(v) for v in items], "next_page_token": token}
+    )
 
 
-@router.post(BASE + ":countUsers", response_model=schemas.CountUsersOut,
-             openapi_extra=permission("members:list"), summary="Count users of workspaces")
-def count_users(organization_id: str, body: schemas.CountUsersIn, caller: Caller,
-                context: Context) -> Response:
+@router.post(
+    BASE + ":countUsers",
+    response_model=schemas.CountUsersOut,
+    openapi_extra=permission("members:list"),
+    summary="Count users of workspaces",
+)
+def count_users(
+    organization_id: str, body: schemas.CountUsersIn, caller: Caller, context: Context
+) -> Response:
     with context.database.read() as session:
         counts = memberships.count_users(session, caller, organization_id, body.workspace_ids)
     return json_response({"counts": counts})
 
 
-@router.post(BASE + "/{workspace_id}:undelete", response_model=schemas.Workspace,
-             openapi_extra=permission("workspaces:delete"), summary="Undelete a workspace")
-def undelete_workspace(organization_id: str, workspace_id: str, caller: Caller,
-                       context: Context) -> Response:
+@router.post(
+    BASE + "/{workspace_id}:undelete",
+    response_model=schemas.Workspace,
+    openapi_extra=permission("workspaces:delete"),
+    summary="Undelete a workspace",
+)
+def undelete_workspace(
+    organization_id: str, workspace_id: str, caller: Caller, context: Context
+) -> Response:
     with context.database.write() as session:
         view = workspaces.undelete(session, caller, organization_id, workspace_id)
     return _workspace_response(view)
 
 
-@router.get(BASE + "/{workspace_id}", response_model=schemas.Workspace,
-            openapi_extra=permission("workspaces:get"), summary="Get a workspace")
-def get_workspace(organization_id: str, workspace_id: str, caller: Caller,
-                  context: Context) -> Response:
+@router.get(
+    BASE + "/{workspace_id}",
+    response_model=schemas.Workspace,
+    openapi_extra=permission("workspaces:get"),
+    summary="Get a workspace",
+)
+def get_workspace(
+    organization_id: str, workspace_id: str, caller: Caller, context: Context
+) -> Response:
     with context.database.read() as session:
-        view = workspaces.get(session, caller, organization_id, workspace_id,
-                              include_deleted=True)
+        view = workspaces.get(session, caller, organization_id, workspace_id, include_deleted=True)
     return _workspace_response(view)
 
 
@@ -98,16 +152,25 @@ def _mask(update_mask: str | None, body: schemas.WorkspacePatch) -> dict[str, st
     changes: dict[str, str | None] = {}
     for path in paths:
         if path not in MASKABLE:
-            raise InvalidArgument("update_mask", f"{path!r} is not an updatable field "
-                                  f"(updatable: {', '.join(MASKABLE)})")
+            raise InvalidArgument(
+                "update_mask",
+                f"{path!r} is not an updatable field (updatable: {', '.join(MASKABLE)})",
+            )
         changes[MASKABLE[path]] = getattr(body, path)
     return changes
 
 
-@router.patch(BASE + "/{workspace_id}", response_model=schemas.Workspace,
-              openapi_extra=permission("workspaces:update"), summary="Update a workspace")
+@router.patch(
+    BASE + "/{workspace_id}",
+    response_model=schemas.Workspace,
+    openapi_extra=permission("workspaces:update"),
+    summary="Update a workspace",
+)
 def update_workspace(
-    organization_id: str, workspace_id: str, body: schemas.WorkspacePatch, caller: Caller,
+    organization_id: str,
+    workspace_id: str,
+    body: schemas.WorkspacePatch,
+    caller: Caller,
     context: Context,
     update_mask: Annotated[str | None, Query(max_length=1000)] = None,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
@@ -115,20 +178,26 @@ def update_workspace(
     changes = _mask(update_mask, body)
     etag = body.etag or bare_etag(if_match)
     with context.database.write() as session:
-        view = workspaces.update(session, caller, organization_id, workspace_id, changes,
-                                 etag=etag)
+        view = workspaces.update(session, caller, organization_id, workspace_id, changes, etag=etag)
     return _workspace_response(view)
 
 
-@router.delete(BASE + "/{workspace_id}", response_model=schemas.Workspace,
-               openapi_extra=permission("workspaces:delete"),
-               summary="Soft-delete a workspace (undeletable for 30 days)")
+@router.delete(
+    BASE + "/{workspace_id}",
+    response_model=schemas.Workspace,
+    openapi_extra=permission("workspaces:delete"),
+    summary="Soft-delete a workspace (undeletable for 30 days)",
+)
 def delete_workspace(
-    organization_id: str, workspace_id: str, caller: Caller, context: Context,
+    organization_id: str,
+    workspace_id: str,
+    caller: Caller,
+    context: Context,
     etag: Annotated[str | None, Query(max_length=100)] = None,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     with context.database.write() as session:
-        view = workspaces.delete(session, caller, organization_id, workspace_id,
-                                 etag=etag or bare_etag(if_match))
+        view = workspaces.delete(
+            session, caller, organization_id, workspace_id, etag=etag or bare_etag(if_match)
+        )
     return _workspace_response(view)
