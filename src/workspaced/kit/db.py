@@ -21,6 +21,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from workspaced.kit.errors import InvalidArgument
+
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
@@ -72,7 +74,33 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _contains_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_contains_nul(v) for v in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_contains_nul(v) for v in parameters)
+    return False
+
+
+def _refuse_nul_characters(engine: Engine) -> None:
+    """PostgreSQL cannot store NUL in text and SQLite would store it: refuse it the same way
+    on both, at the one place every value passes, as invalid input rather than a crash."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(_conn: Any, _cursor: Any, _statement: str, parameters: Any, *_: Any) -> None:
+        if _contains_nul(parameters):
+            raise InvalidArgument("request", "text must not contain NUL characters")
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    _refuse_nul_characters(engine)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
