@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 
 from tests.support import TestDatabases, World
+from tests.tenancy_guard import TenancyGuard
 from workspaced.http.app import create_app
 from workspaced.kit import clock
 from workspaced.kit.db import Database
@@ -46,6 +48,16 @@ def client(database: Database) -> Iterator[TestClient]:
 def _real_clock() -> Iterator[None]:
     yield
     clock.reset_clock()
+
+
+@pytest.fixture(autouse=True)
+def _tenant_scoping_guard() -> Iterator[None]:
+    """Fail any test during which the application queried tenant data without `in_org`."""
+    guard = TenancyGuard()
+    event.listen(Engine, "before_cursor_execute", guard)
+    yield
+    event.remove(Engine, "before_cursor_execute", guard)
+    assert not guard.violations, "\n".join(guard.violations[:5])
 
 
 def pytest_report_header(config):
