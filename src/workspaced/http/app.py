@@ -4,12 +4,15 @@ dialect keeps its own routes, errors and OpenAPI document, on one port)."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workspaced.audit.context import RequestInfo, current_request
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
 from workspaced.http.registry import DIALECTS
@@ -31,13 +34,43 @@ class DialectDispatcher:
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] != "http":
+            await self.root(scope, receive, send)
+            return
+        info = request_info(scope)
+        bound = current_request.set(info)
+
+        async def send_with_request_id(message: Message) -> None:
+            if message["type"] == "http.response.start" and info.request_id:
+                headers = [
+                    *message.get("headers", []),
+                    (b"x-request-id", info.request_id.encode("ascii")),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
             path: str = scope["path"]
             for prefix, app in self.mounts:
-                if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + ":"):
-                    await app(scope, receive, send)
+                if path == prefix or path.startswith(prefix + "/"):
+                    await app(scope, receive, send_with_request_id)
                     return
-        await self.root(scope, receive, send)
+            await self.root(scope, receive, send_with_request_id)
+        finally:
+            current_request.reset(bound)
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_info(scope: Scope) -> RequestInfo:
+    """Request id (the caller's X-Request-Id if sane, else a new one), client IP, user agent."""
+    headers = dict(scope.get("headers", []))
+    given = headers.get(b"x-request-id", b"").decode("latin-1")
+    request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    client = scope.get("client")
+    agent = headers.get(b"user-agent", b"").decode("latin-1")[:500] or None
+    return RequestInfo(request_id, client[0] if client else None, agent)
 
 
 def create_app(database: Database, *, max_body_bytes: int = DEFAULT_MAX_BODY) -> ASGIApp:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TooLargeRenderer = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _TooLarge(Exception):
-    pass
+class RequestTooLarge(HTTPException):
+    """Raised while the body streams in. An HTTPException, so FastAPI's body parsing lets it
+    through to the dialect's error handler (which renders 413 in the dialect's format)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "the request body is too large")
 
 
 class BodyLimit:
@@ -42,7 +47,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise RequestTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -53,7 +58,7 @@ class BodyLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except RequestTooLarge:
             if not started:
                 await self.too_large(scope, receive, send)
 

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from starlette.responses import Response
 
+from workspaced.http.dialects.activeloop import app as activeloop_app
+from workspaced.http.dialects.activeloop import errors as activeloop_errors
+from workspaced.http.dialects.admin import app as admin_app
+from workspaced.http.dialects.admin import errors as admin_errors
 from workspaced.http.dialects.aip import app as aip_app
 from workspaced.http.dialects.aip import errors as aip_errors
+from workspaced.http.dialects.members import app as members_app
+from workspaced.http.dialects.members import errors as members_errors
 
 
 @dataclass(frozen=True)
@@ -25,4 +31,14 @@ class DialectSpec:
 
 DIALECTS: list[DialectSpec] = [
     DialectSpec("aip", ("/api/v1",), aip_app.build, aip_errors.render_too_large),
+    DialectSpec(
+        "activeloop",
+        (activeloop_app.PREFIX,),
+        activeloop_app.build,
+        activeloop_errors.render_too_large,
+    ),
+    DialectSpec("admin", (admin_app.PREFIX,), admin_app.build, admin_errors.render_too_large),
+    DialectSpec(
+        "members", (members_app.PREFIX,), members_app.build, members_errors.render_too_large
+    ),
 ]

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Subquery, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workspaced.audit import service as audit
 from workspaced.authz.access import Principal, require
 from workspaced.authz.catalog import (
     BUILT_IN_ORGANIZATION_ROLES,
@@ -379,6 +380,14 @@ def add(
     except IntegrityError:
         raise AlreadyExists(f"user {user_ref!r} is already a member of the workspace") from None
     workspaces_repository.add_to_member_count(session, org_id, ws_id, 1)
+    audit.record(
+        session,
+        org_id=org_id,
+        actor=principal,
+        action="workspace.member.added",
+        resource=f"{ctx.access.resource}/users/{user.id}",
+        after={"role": role_id},
+    )
     return _member_view(session, ctx, user.id)
 
 
@@ -410,6 +419,15 @@ def change_role(
     if membership.role_id != role_id:
         if role_id != OWNER_ROLE_ID:
             _refuse_losing_last_owner(session, ctx, membership)
+        audit.record(
+            session,
+            org_id=ctx.organization.id,
+            actor=principal,
+            action="workspace.member.role_changed",
+            resource=f"{ctx.access.resource}/users/{membership.user_id}",
+            before={"role": membership.role_id},
+            after={"role": role_id},
+        )
         membership.role_id = role_id
         membership.update_time = clock.now()
         session.flush()
@@ -426,6 +444,14 @@ def remove(
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
     if repository.remove(session, org_id, ws_id, membership.user_id):
         workspaces_repository.add_to_member_count(session, org_id, ws_id, -1)
+        audit.record(
+            session,
+            org_id=org_id,
+            actor=principal,
+            action="workspace.member.removed",
+            resource=f"{ctx.access.resource}/users/{membership.user_id}",
+            before={"role": membership.role_id},
+        )
 
 
 MAX_COUNT_IDS = 1000

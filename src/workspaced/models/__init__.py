@@ -1,5 +1,6 @@
 """SQLAlchemy tables, one file per table."""
 
+from workspaced.models.audit_event import AuditEvent
 from workspaced.models.base import Base
 from workspaced.models.invite import Invite
 from workspaced.models.organization import Organization
@@ -13,6 +14,7 @@ from workspaced.models.workspace import Workspace
 from workspaced.models.workspace_membership import WorkspaceMembership
 
 __all__ = [
+    "AuditEvent",
     "Base",
     "Invite",
     "Organization",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from workspaced.audit import service as audit
 from workspaced.auth.service import issue_token
 from workspaced.authz.catalog import BUILT_IN_ORGANIZATION_ROLES, OWNER_ROLE_ID
 from workspaced.kit import clock
@@ -40,6 +41,13 @@ def bootstrap(
     is_new_org = org is None
     if org is None:
         org = organizations.create(session, org_slug, org_slug)
+        audit.record(
+            session,
+            org_id=org.id,
+            actor=None,
+            action="organization.created",
+            resource=f"organizations/{org.slug}",
+        )
     user = users.find_by_email(session, email) or users.create(session, email, name)
     membership = repository.membership(session, org.id, user.id)
     now = clock.now()
@@ -50,14 +58,39 @@ def bootstrap(
                 org_id=org.id, user_id=user.id, org_role=role, create_time=now, update_time=now
             )
         )
+        audit.record(
+            session,
+            org_id=org.id,
+            actor=None,
+            action="organization.user.added",
+            resource=f"organizations/{org.slug}/users/{user.id}",
+            after={"org_role": role},
+        )
     elif org_role is not None and org_role != membership.org_role:
         if (
             membership.org_role == OWNER_ROLE_ID
             and repository.count_with_role(session, org.id, OWNER_ROLE_ID) <= 1
         ):
             raise FailedPrecondition("an organization must keep at least one owner")
+        audit.record(
+            session,
+            org_id=org.id,
+            actor=None,
+            action="organization.user.role_changed",
+            resource=f"organizations/{org.slug}/users/{user.id}",
+            before={"org_role": membership.org_role},
+            after={"org_role": org_role},
+        )
         membership.org_role = org_role
         membership.update_time = now
     session.flush()
-    _, secret = issue_token(session, user_id=user.id, org_id=org.id, display_name="bootstrap")
+    token, secret = issue_token(session, user_id=user.id, org_id=org.id, display_name="bootstrap")
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=None,
+        action="token.created",
+        resource=f"users/{user.id}/tokens/{token.id}",
+        after={"display_name": token.display_name},
+    )
     return BootstrapResult(str(org.id), org.slug, str(user.id), user.email, user.username, secret)

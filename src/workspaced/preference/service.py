@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspaced.audit import service as audit
 from workspaced.authz.access import Principal, require
 from workspaced.kit import clock
 from workspaced.kit.tenancy import in_org
@@ -63,6 +64,15 @@ def update(
     require(ctx.access, "preferences:update")
     preferences = _load(session, ctx)
     if support_team_access is not None:
+        audit.record(
+            session,
+            org_id=ctx.organization.id,
+            actor=principal,
+            action="workspace.preferences.updated",
+            resource=f"{ctx.access.resource}/preferences",
+            before={"support_team_access": preferences.support_team_access},
+            after={"support_team_access": support_team_access},
+        )
         preferences.support_team_access = support_team_access
         preferences.update_time = clock.now()
         session.add(preferences)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from workspaced.audit import service as audit
 from workspaced.authz.access import (
     Principal,
     WorkspaceAccess,
@@ -240,6 +241,14 @@ def create(
         ]
     )
     session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=principal,
+        action="workspace.created",
+        resource=resource_name(org.slug, slug),
+        after={"uid": workspace.id, "title": title, "icon": icon, "icon_color": icon_color},
+    )
     return view_of(session, org, workspace)
 
 
@@ -313,9 +322,19 @@ def update(
         _validate_text(field, value, UPDATABLE_FIELDS[field], required=field == "title")
     if etag is not None and etag != ctx.workspace.etag:
         raise Aborted("the workspace changed since the etag was read", etag=ctx.workspace.etag)
+    before = {field: getattr(ctx.workspace, field) for field in changes}
     values: dict[str, Any] = {**changes, "update_time": clock.now(), "etag": secrets.token_hex(8)}
     if not repository.conditional_update(session, ctx.workspace, etag, values):
         raise Aborted("the workspace changed since the etag was read")
+    audit.record(
+        session,
+        org_id=ctx.organization.id,
+        actor=principal,
+        action="workspace.updated",
+        resource=ctx.access.resource,
+        before=before,
+        after=changes,
+    )
     return view_of(session, ctx.organization, ctx.workspace)
 
 
@@ -341,6 +360,14 @@ def delete(
     }
     if not repository.conditional_update(session, ctx.workspace, ctx.workspace.etag, values):
         raise Aborted("the workspace changed while it was being deleted")
+    audit.record(
+        session,
+        org_id=ctx.organization.id,
+        actor=principal,
+        action="workspace.deleted",
+        resource=ctx.access.resource,
+        after={"delete_time": now, "purge_time": values["purge_time"]},
+    )
     return view_of(session, ctx.organization, ctx.workspace)
 
 
@@ -371,4 +398,11 @@ def undelete(
         raise AlreadyExists(f"workspace id {workspace.slug!r} is taken") from None
     if not updated:
         raise Aborted("the workspace changed while it was being undeleted")
+    audit.record(
+        session,
+        org_id=ctx.organization.id,
+        actor=principal,
+        action="workspace.undeleted",
+        resource=ctx.access.resource,
+    )
     return view_of(session, ctx.organization, ctx.workspace)

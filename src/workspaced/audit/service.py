@@ -1,0 +1,132 @@
+"""Recording and reading audit events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workspaced.audit.context import current_request
+from workspaced.authz.access import Principal
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
+from workspaced.kit import clock, filtering
+from workspaced.kit.errors import InvalidArgument, PermissionDenied
+from workspaced.kit.ids import parse_uuid
+from workspaced.kit.ordering import parse_order_by
+from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
+from workspaced.kit.pagination import PageRequest, keyset_page
+from workspaced.kit.sorting import timestamp_sort, uuid_sort
+from workspaced.kit.tenancy import in_org
+from workspaced.models import AuditEvent, Organization
+from workspaced.organization import service as organizations
+
+
+def record(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    actor: Principal | None,
+    action: str,
+    resource: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit event to the current transaction (it commits or rolls back with it).
+
+    Callers pass only the changed, non-secret fields in `before`/`after`.
+    """
+    request = current_request.get()
+    session.add(
+        AuditEvent(
+            org_id=org_id,
+            id=uuid.uuid4(),
+            time=clock.now(),
+            actor_user_id=actor.user_id if actor else None,
+            actor_token_id=actor.token_id if actor else None,
+            action=action,
+            resource=resource,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            request_id=request.request_id,
+            client_ip=request.client_ip,
+            user_agent=request.user_agent,
+        )
+    )
+
+
+def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v)
+        for k, v in values.items()
+    }
+
+
+@dataclass(frozen=True)
+class AuditEventView:
+    org_slug: str
+    event: AuditEvent
+
+
+FILTER_FIELDS: dict[str, filtering.FieldCompiler] = {
+    "action": filtering.string_field("action", AuditEvent.action),
+    "resource": filtering.string_field("resource", AuditEvent.resource),
+    "time": filtering.timestamp_field("time", AuditEvent.time),
+}
+_SORT = {"time": timestamp_sort(AuditEvent.time)}
+
+
+def _actor_field(operator: str, value: str, position: int) -> Any:
+    if operator not in ("=", "!="):
+        raise InvalidArgument("filter", f"actor supports = and != (position {position})")
+    user_id = parse_uuid(value)
+    if user_id is None:
+        raise InvalidArgument("filter", f"actor must be a user id (position {position})")
+    return (
+        AuditEvent.actor_user_id == user_id
+        if operator == "="
+        else (AuditEvent.actor_user_id != user_id)
+    )
+
+
+def list_events(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    *,
+    page: PageRequest,
+    codec: PageTokenCodec,
+    filter_text: str = "",
+    order_by: str = "",
+) -> tuple[list[AuditEventView], str]:
+    """Organization owners/admins read their organization's audit log (oldest first by
+    default; `order_by=time desc` for newest first)."""
+    access = organizations.resolve(session, principal, org_ref)
+    org: Organization = access.organization
+    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
+        raise PermissionDenied("organization:administer", f"organizations/{org.slug}")
+    condition = filtering.compile_filter(
+        filtering.parse(filter_text), {**FILTER_FIELDS, "actor": _actor_field}
+    )
+    keys = parse_order_by(
+        order_by, _SORT, default="time", tiebreaker=("id", uuid_sort(AuditEvent.id))
+    )
+    query = in_org(
+        select(AuditEvent.id.label("id"), AuditEvent.time.label("time")), AuditEvent, org.id
+    ).where(condition)
+    rows, token = keyset_page(
+        session, query, keys, page, codec, fingerprint("audit", str(org.id), filter_text, order_by)
+    )
+    ids = [row.id for row in rows]
+    events = {
+        e.id: e
+        for e in session.scalars(
+            in_org(select(AuditEvent), AuditEvent, org.id).where(AuditEvent.id.in_(ids))
+        )
+    }
+    return [AuditEventView(org.slug, events[i]) for i in ids], token
