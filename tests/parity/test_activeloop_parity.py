@@ -39,22 +39,32 @@ class Activeloop:
         self.client = client
 
     def create(self, who: Person, ws: str) -> None:
-        self._ok(self.client.post("/workspaces", json={"id": ws, "name": ws.title()},
-                                  headers=who.headers))
+        self._ok(
+            self.client.post(
+                "/workspaces", json={"id": ws, "name": ws.title()}, headers=who.headers
+            )
+        )
 
     def add(self, who: Person, ws: str, user: Person, access: str) -> None:
-        self._ok(self.client.post(f"/workspaces/{ws}/user",
-                                  json={"user": user.email, "access": access},
-                                  headers=who.headers))
+        self._ok(
+            self.client.post(
+                f"/workspaces/{ws}/user",
+                json={"user": user.email, "access": access},
+                headers=who.headers,
+            )
+        )
 
     def change(self, who: Person, ws: str, user: Person, access: str) -> None:
-        self._ok(self.client.put(f"/workspaces/{ws}/user",
-                                 json={"user": user.user_id, "access": access},
-                                 headers=who.headers))
+        self._ok(
+            self.client.put(
+                f"/workspaces/{ws}/user",
+                json={"user": user.user_id, "access": access},
+                headers=who.headers,
+            )
+        )
 
     def remove(self, who: Person, ws: str, user: Person) -> None:
-        self._ok(self.client.delete(f"/workspaces/{ws}/user/{user.user_id}",
-                                    headers=who.headers))
+        self._ok(self.client.delete(f"/workspaces/{ws}/user/{user.user_id}", headers=who.headers))
 
     def delete(self, who: Person, ws: str) -> None:
         self._ok(self.client.delete(f"/workspaces/{ws}", headers=who.headers))
@@ -71,17 +81,29 @@ class Activeloop:
 
 class Aip(Activeloop):
     def create(self, who: Person, ws: str) -> None:
-        self._ok(self.client.post(AIP, params={"workspace_id": ws}, json={"title": ws.title()},
-                                  headers=who.headers))
+        self._ok(
+            self.client.post(
+                AIP, params={"workspace_id": ws}, json={"title": ws.title()}, headers=who.headers
+            )
+        )
 
     def add(self, who: Person, ws: str, user: Person, access: str) -> None:
-        self._ok(self.client.post(f"{AIP}/{ws}/users",
-                                  json={"user": user.email, "role": AIP_ROLE[access]},
-                                  headers=who.headers))
+        self._ok(
+            self.client.post(
+                f"{AIP}/{ws}/users",
+                json={"user": user.email, "role": AIP_ROLE[access]},
+                headers=who.headers,
+            )
+        )
 
     def change(self, who: Person, ws: str, user: Person, access: str) -> None:
-        self._ok(self.client.patch(f"{AIP}/{ws}/users/{user.user_id}",
-                                   json={"role": AIP_ROLE[access]}, headers=who.headers))
+        self._ok(
+            self.client.patch(
+                f"{AIP}/{ws}/users/{user.user_id}",
+                json={"role": AIP_ROLE[access]},
+                headers=who.headers,
+            )
+        )
 
     def remove(self, who: Person, ws: str, user: Person) -> None:
         self._ok(self.client.delete(f"{AIP}/{ws}/users/{user.user_id}", headers=who.headers))
@@ -90,8 +112,9 @@ class Aip(Activeloop):
         self._ok(self.client.delete(f"{AIP}/{ws}", headers=who.headers))
 
     def roles(self, who: Person, ws: str) -> dict[str, str]:
-        response = self.client.get(f"{AIP}/{ws}/users", params={"filter": "role_scope=workspace"},
-                                   headers=who.headers)
+        response = self.client.get(
+            f"{AIP}/{ws}/users", params={"filter": "role_scope=workspace"}, headers=who.headers
+        )
         self._ok(response)
         return {u["user_id"]: u["role_id"] for u in response.json()["users"]}
 
@@ -103,10 +126,10 @@ def membership_rows(database: Database, slug: str) -> Rows:
     """user -> (role, added_by) of the workspace's explicit members, deleted or not."""
     with database.read() as session:
         workspace_id = session.scalars(select(Workspace.id).where(Workspace.slug == slug)).one()
-        rows = session.scalars(select(WorkspaceMembership).where(
-            WorkspaceMembership.workspace_id == workspace_id))
-        return {str(r.user_id): (r.role_id, str(r.added_by) if r.added_by else None)
-                for r in rows}
+        rows = session.scalars(
+            select(WorkspaceMembership).where(WorkspaceMembership.workspace_id == workspace_id)
+        )
+        return {str(r.user_id): (r.role_id, str(r.added_by) if r.added_by else None) for r in rows}
 
 
 def scenario(api: Activeloop, cast: Cast, ws: str, snapshot: Callable[[], Rows]) -> list[Rows]:
@@ -127,10 +150,12 @@ def scenario(api: Activeloop, cast: Cast, ws: str, snapshot: Callable[[], Rows])
     return steps
 
 
-def test_same_scenario_leaves_the_same_rows(client: TestClient, database: Database,
-                                            cast: Cast) -> None:
-    via_activeloop = scenario(Activeloop(client), cast, "one",
-                              lambda: membership_rows(database, "one"))
+def test_same_scenario_leaves_the_same_rows(
+    client: TestClient, database: Database, cast: Cast
+) -> None:
+    via_activeloop = scenario(
+        Activeloop(client), cast, "one", lambda: membership_rows(database, "one")
+    )
     via_aip = scenario(Aip(client), cast, "two", lambda: membership_rows(database, "two"))
     assert via_activeloop == via_aip
     owner = cast.owner.user_id
@@ -153,9 +178,15 @@ def test_each_dialect_reads_what_the_other_wrote(client: TestClient, cast: Cast)
     activeloop.add(owner, "from-activeloop", writer, "writer")
     aip.add(owner, "from-activeloop", viewer, "viewer")
     assert aip.roles(owner, "from-activeloop") == {
-        ids["owner"]: "owner", ids["writer"]: "editor", ids["viewer"]: "viewer"}
+        ids["owner"]: "owner",
+        ids["writer"]: "editor",
+        ids["viewer"]: "viewer",
+    }
     assert activeloop.access(viewer, "from-activeloop") == {
-        ids["owner"]: "owner", ids["writer"]: "writer", ids["viewer"]: "viewer"}
+        ids["owner"]: "owner",
+        ids["writer"]: "writer",
+        ids["viewer"]: "viewer",
+    }
     workspace = client.get(f"{AIP}/from-activeloop", headers=owner.headers).json()
     assert workspace["title"] == "From-Activeloop"
     assert workspace["creator_email"] == owner.email
@@ -173,10 +204,13 @@ def test_each_dialect_reads_what_the_other_wrote(client: TestClient, cast: Cast)
     activeloop.remove(owner, "from-aip", writer)
     assert aip.roles(owner, "from-aip") == {ids["owner"]: "owner"}
     aip.delete(owner, "from-aip")
-    assert [w["id"] for w in client.get("/workspaces", headers=owner.headers).json()["data"]] \
-        == ["from-activeloop"]
+    assert [w["id"] for w in client.get("/workspaces", headers=owner.headers).json()["data"]] == [
+        "from-activeloop"
+    ]
     activeloop.delete(owner, "from-activeloop")
     listed = client.get(AIP, params={"show_deleted": "true"}, headers=owner.headers).json()
     assert {w["name"].rsplit("/", 1)[1] for w in listed["workspaces"]} == {
-        "from-activeloop", "from-aip"}
+        "from-activeloop",
+        "from-aip",
+    }
     assert all("delete_time" in w for w in listed["workspaces"])

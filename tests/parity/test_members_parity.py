@@ -15,9 +15,11 @@ def aip_users_url(team: Team) -> str:
 
 
 def aip_explicit(client: TestClient, team: Team) -> dict[str, dict[str, Any]]:
-    response = client.get(aip_users_url(team), params={"filter": "role_scope=workspace",
-                                                       "page_size": 1000},
-                          headers=team.owner.headers)
+    response = client.get(
+        aip_users_url(team),
+        params={"filter": "role_scope=workspace", "page_size": 1000},
+        headers=team.owner.headers,
+    )
     assert response.status_code == 200, response.text
     return {u["user_id"]: u for u in response.json()["users"]}
 
@@ -31,8 +33,10 @@ def test_added_via_members_is_listed_by_aip_with_the_same_role(
 ) -> None:
     team = make_team(client, world)
     add_custom_role(world, team.org_id, "auditor", ["workspaces:get", "members:list"])
-    people = {role: world.person("acme", org_role="member") for role in
-              ("viewer", "editor", "owner", "auditor")}
+    people = {
+        role: world.person("acme", org_role="member")
+        for role in ("viewer", "editor", "owner", "auditor")
+    }
     for role, person in people.items():
         assert add(client, team, team.owner, person.user_id, role).status_code == 201
     seen = aip_explicit(client, team)
@@ -54,9 +58,11 @@ def test_added_and_changed_via_aip_is_seen_by_members(client: TestClient, world:
     team = make_team(client, world)
     admin = world.person("acme", org_role="admin")
     person = world.person("acme", org_role="member")
-    added = client.post(aip_users_url(team),
-                        json={"user": person.email, "role": "Workspace Viewer"},
-                        headers=admin.headers)
+    added = client.post(
+        aip_users_url(team),
+        json={"user": person.email, "role": "Workspace Viewer"},
+        headers=admin.headers,
+    )
     assert added.status_code == 200, added.text
     member = members_view(client, team)[person.user_id]
     assert member["role"] == "viewer"
@@ -64,13 +70,17 @@ def test_added_and_changed_via_aip_is_seen_by_members(client: TestClient, world:
     # The org admin's implicit access shows in aip (role_scope organization), not here.
     assert admin.user_id not in members_view(client, team)
 
-    changed = client.patch(f"{aip_users_url(team)}/{person.user_id}",
-                           json={"role": "Workspace Editor"}, headers=team.owner.headers)
+    changed = client.patch(
+        f"{aip_users_url(team)}/{person.user_id}",
+        json={"role": "Workspace Editor"},
+        headers=team.owner.headers,
+    )
     assert changed.status_code == 200
     assert members_view(client, team)[person.user_id]["role"] == "editor"
 
-    updated = client.patch(team.member_url(person.user_id), json={"role": "owner"},
-                           headers=team.owner.headers)
+    updated = client.patch(
+        team.member_url(person.user_id), json={"role": "owner"}, headers=team.owner.headers
+    )
     assert updated.status_code == 200
     assert aip_explicit(client, team)[person.user_id]["role_id"] == "owner"
 
@@ -103,5 +113,6 @@ def test_last_owner_rule_is_shared(client: TestClient, world: World) -> None:
     members = client.delete(team.member_url(team.owner.user_id), headers=team.owner.headers)
     assert members.status_code == 409
     assert members.json()["error"] == "CONFLICT"
-    assert set(aip_explicit(client, team)) == set(members_view(client, team)) == {
-        team.owner.user_id}
+    assert (
+        set(aip_explicit(client, team)) == set(members_view(client, team)) == {team.owner.user_id}
+    )

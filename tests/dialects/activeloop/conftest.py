@@ -31,12 +31,14 @@ class Activeloop:
         return self.call(who, "DELETE", f"/workspaces/{workspace}")
 
     def add(self, who: Person, workspace: str, user: str, access: str) -> Response:
-        return self.call(who, "POST", f"/workspaces/{workspace}/user",
-                         {"user": user, "access": access})
+        return self.call(
+            who, "POST", f"/workspaces/{workspace}/user", {"user": user, "access": access}
+        )
 
     def update(self, who: Person, workspace: str, user: str, access: str) -> Response:
-        return self.call(who, "PUT", f"/workspaces/{workspace}/user",
-                         {"user": user, "access": access})
+        return self.call(
+            who, "PUT", f"/workspaces/{workspace}/user", {"user": user, "access": access}
+        )
 
     def remove(self, who: Person, workspace: str, user: str) -> Response:
         return self.call(who, "DELETE", f"/workspaces/{workspace}/user/{user}")
@@ -69,5 +71,11 @@ def team(world: World, al: Activeloop) -> dict[str, Person]:
     assert al.add(owner, "research", writer.user_id, "writer").status_code == 200
     assert al.add(owner, "research", viewer.email, "viewer").status_code == 200
     stranger = world.person("globex", org_role="owner")
-    return {"boss": boss, "owner": owner, "writer": writer, "viewer": viewer,
-            "outsider": outsider, "stranger": stranger}
+    return {
+        "boss": boss,
+        "owner": owner,
+        "writer": writer,
+        "viewer": viewer,
+        "outsider": outsider,
+        "stranger": stranger,
+    }

@@ -26,26 +26,37 @@ IDS = [f"{m} {p}" for m, p, _ in OPERATIONS]
 @pytest.fixture
 def owner(client: TestClient, world: World) -> Person:
     person = world.person("acme")
-    created = client.post("/workspaces", json={"id": "research", "name": "R"},
-                          headers=person.headers)
+    created = client.post(
+        "/workspaces", json={"id": "research", "name": "R"}, headers=person.headers
+    )
     assert created.status_code == 200
     return person
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OPERATIONS, ids=IDS)
-@pytest.mark.parametrize(("authorization", "detail"), [
-    pytest.param(None, "Not authenticated", id="missing"),
-    pytest.param("Bearer", "Invalid authentication credentials", id="empty"),
-    pytest.param("Basic dXNlcjpwYXNz", "Invalid authentication credentials", id="basic"),
-    pytest.param("Bearer wsd_not-a-token", "Invalid authentication credentials",
-                 id="malformed"),
-    # Well-formed (valid checksum) but never issued; ids stay stable across xdist workers.
-    pytest.param("Bearer " + token_format.generate(), "Invalid authentication credentials",
-                 id="unknown"),
-])
+@pytest.mark.parametrize(
+    ("authorization", "detail"),
+    [
+        pytest.param(None, "Not authenticated", id="missing"),
+        pytest.param("Bearer", "Invalid authentication credentials", id="empty"),
+        pytest.param("Basic dXNlcjpwYXNz", "Invalid authentication credentials", id="basic"),
+        pytest.param(
+            "Bearer wsd_not-a-token", "Invalid authentication credentials", id="malformed"
+        ),
+        # Well-formed (valid checksum) but never issued; ids stay stable across xdist workers.
+        pytest.param(
+            "Bearer " + token_format.generate(), "Invalid authentication credentials", id="unknown"
+        ),
+    ],
+)
 def test_every_operation_requires_a_valid_token(
-    client: TestClient, owner: Person, method: str, path: str, body: dict[str, Any] | None,
-    authorization: str | None, detail: str,
+    client: TestClient,
+    owner: Person,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    authorization: str | None,
+    detail: str,
 ) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     response = client.request(method, path, json=body, headers=headers)
@@ -66,10 +77,17 @@ def test_unknown_routes_and_methods(client: TestClient, owner: Person) -> None:
 
 
 def test_malformed_json_is_422_like_fastapi(client: TestClient, owner: Person) -> None:
-    for method, path in [("POST", "/workspaces"), ("POST", "/workspaces/research/user"),
-                         ("PUT", "/workspaces/research/user")]:
-        response = client.request(method, path, content=b'{"id": "x",',
-                                  headers={**owner.headers, "Content-Type": "application/json"})
+    for method, path in [
+        ("POST", "/workspaces"),
+        ("POST", "/workspaces/research/user"),
+        ("PUT", "/workspaces/research/user"),
+    ]:
+        response = client.request(
+            method,
+            path,
+            content=b'{"id": "x",',
+            headers={**owner.headers, "Content-Type": "application/json"},
+        )
         assert response.status_code == 422, response.text
         [item] = response.json()["detail"]
         assert item["type"] == "json_invalid"
@@ -92,8 +110,9 @@ def test_too_large_body_is_413(client: TestClient, owner: Person) -> None:
 
 
 @pytest.mark.parametrize("workspace_id", ["re%00search", "x" * 5000, "%F0%9F%92%A5", "A"])
-def test_ids_that_name_nothing_are_404(client: TestClient, owner: Person,
-                                       workspace_id: str) -> None:
+def test_ids_that_name_nothing_are_404(
+    client: TestClient, owner: Person, workspace_id: str
+) -> None:
     for method in ("GET", "DELETE"):
         response = client.request(method, f"/workspaces/{workspace_id}", headers=owner.headers)
         assert response.status_code == 404, response.text
@@ -102,21 +121,25 @@ def test_ids_that_name_nothing_are_404(client: TestClient, owner: Person,
 
 
 @pytest.mark.parametrize("user", ["a\u0000b@example.com", "x" * 5000, "💥", ""])
-def test_user_refs_that_name_nobody_are_404(client: TestClient, owner: Person,
-                                            user: str) -> None:
+def test_user_refs_that_name_nobody_are_404(client: TestClient, owner: Person, user: str) -> None:
     for method in ("POST", "PUT"):
-        response = client.request(method, "/workspaces/research/user",
-                                  json={"user": user, "access": "viewer"},
-                                  headers=owner.headers)
+        response = client.request(
+            method,
+            "/workspaces/research/user",
+            json={"user": user, "access": "viewer"},
+            headers=owner.headers,
+        )
         assert response.status_code == 404, response.text
     if user:
-        removed = client.delete(f"/workspaces/research/user/{user.replace(chr(0), '%00')}",
-                                headers=owner.headers)
+        removed = client.delete(
+            f"/workspaces/research/user/{user.replace(chr(0), '%00')}", headers=owner.headers
+        )
         assert removed.status_code == 404
 
 
-def test_crash_is_a_bare_500(client: TestClient, owner: Person,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_is_a_bare_500(
+    client: TestClient, owner: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 

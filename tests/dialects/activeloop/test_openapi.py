@@ -16,8 +16,10 @@ from fastapi.testclient import TestClient
 
 SEED_NAME = "001_a6b8a4452e167fba.txt"
 VENDORED = Path(__file__).parent / "seeds" / SEED_NAME
-ORIGINALS = [Path(__file__).parents[3] / "seeds" / SEED_NAME,
-             Path("/work/shared/seeds") / SEED_NAME]
+ORIGINALS = [
+    Path(__file__).parents[3] / "seeds" / SEED_NAME,
+    Path("/work/shared/seeds") / SEED_NAME,
+]
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
@@ -34,8 +36,11 @@ OPERATIONS = [
     for path, item in fragment["paths"].items()
     for method, operation in item.items()
 ]
-SCHEMAS = {name: schema for fragment in FRAGMENTS
-           for name, schema in fragment["components"]["schemas"].items()}
+SCHEMAS = {
+    name: schema
+    for fragment in FRAGMENTS
+    for name, schema in fragment["components"]["schemas"].items()
+}
 
 
 @pytest.fixture
@@ -58,10 +63,12 @@ def test_seed_has_the_eight_operations() -> None:
     assert len(OPERATIONS) == 8
 
 
-@pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS,
-                         ids=[f"{m.upper()} {p}" for p, m, _ in OPERATIONS])
-def test_operation_matches_seed(served: dict[str, Any], path: str, method: str,
-                                operation: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("path", "method", "operation"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m, _ in OPERATIONS]
+)
+def test_operation_matches_seed(
+    served: dict[str, Any], path: str, method: str, operation: dict[str, Any]
+) -> None:
     assert served["paths"][path][method] == operation
 
 
@@ -71,16 +78,19 @@ def test_component_schema_matches_seed(served: dict[str, Any], name: str) -> Non
 
 
 @pytest.mark.parametrize("fragment", FRAGMENTS, ids=lambda f: next(iter(f["paths"])))
-def test_document_level_fields_match_seed(served: dict[str, Any],
-                                          fragment: dict[str, Any]) -> None:
+def test_document_level_fields_match_seed(served: dict[str, Any], fragment: dict[str, Any]) -> None:
     for key in ("openapi", "info", "servers", "security"):
         assert served[key] == fragment[key], key
     assert served["components"]["securitySchemes"] == fragment["components"]["securitySchemes"]
 
 
 def test_nothing_beyond_the_seed_is_documented(served: dict[str, Any]) -> None:
-    served_operations = {(path, method) for path, item in served["paths"].items()
-                         for method in item if method in METHODS}
+    served_operations = {
+        (path, method)
+        for path, item in served["paths"].items()
+        for method in item
+        if method in METHODS
+    }
     assert served_operations == {(path, method) for path, method, _ in OPERATIONS}
     assert set(served["components"]["schemas"]) == set(SCHEMAS)
     assert set(served) == {"openapi", "info", "servers", "security", "paths", "components"}

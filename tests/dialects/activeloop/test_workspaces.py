@@ -30,8 +30,9 @@ def test_get_by_id_and_by_uid(al: Activeloop, client: TestClient, world: World) 
     owner = world.person("acme")
     created = al.create(owner, "research").json()
     assert al.get(owner, "research").json() == created
-    uid = client.get("/api/v1/organizations/acme/workspaces/research",
-                     headers=owner.headers).json()["uid"]
+    uid = client.get(
+        "/api/v1/organizations/acme/workspaces/research", headers=owner.headers
+    ).json()["uid"]
     assert al.get(owner, uid).json() == created
 
 
@@ -53,8 +54,9 @@ def test_list_shows_what_the_caller_can_see(al: Activeloop, team: dict[str, Pers
     assert [w["org_id"] for w in al.list(team["stranger"]).json()["data"]] == ["globex"]
 
 
-def test_list_walks_every_page(al: Activeloop, world: World,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_list_walks_every_page(
+    al: Activeloop, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     owner = world.person("acme")
     slugs = [f"ws-{i}" for i in range(7)]
     for slug in slugs:
@@ -91,14 +93,16 @@ def test_delete_answers_the_deleted_workspace_and_frees_the_id(
     assert recreated.json()["creator_user_id"] == team["viewer"].user_id
 
 
-def test_organization_admin_may_delete_any_workspace(al: Activeloop,
-                                                     team: dict[str, Person]) -> None:
+def test_organization_admin_may_delete_any_workspace(
+    al: Activeloop, team: dict[str, Person]
+) -> None:
     assert al.delete(team["boss"], "research").status_code == 200
 
 
 @pytest.mark.parametrize("role", ["writer", "viewer"])
-def test_members_without_delete_permission_get_403(al: Activeloop, team: dict[str, Person],
-                                                   role: str) -> None:
+def test_members_without_delete_permission_get_403(
+    al: Activeloop, team: dict[str, Person], role: str
+) -> None:
     response = al.delete(team[role], "research")
     assert response.status_code == 403
     assert "workspaces:delete" in response.json()["detail"]
@@ -109,8 +113,9 @@ def test_invisible_workspaces_are_404_like_missing_ones(
     al: Activeloop, client: TestClient, team: dict[str, Person]
 ) -> None:
     owner, outsider, stranger = team["owner"], team["outsider"], team["stranger"]
-    uid = client.get("/api/v1/organizations/acme/workspaces/research",
-                     headers=owner.headers).json()["uid"]
+    uid = client.get(
+        "/api/v1/organizations/acme/workspaces/research", headers=owner.headers
+    ).json()["uid"]
     missing = al.get(owner, "nope")
     assert missing.status_code == 404
     assert missing.json() == {"detail": "Workspace 'nope' not found"}
@@ -122,12 +127,21 @@ def test_invisible_workspaces_are_404_like_missing_ones(
     assert al.get(owner, "research").status_code == 200
 
 
-@pytest.mark.parametrize("workspace_id", [
-    "Bad_Caps", "-x", "x-", "a--b", "a b", "", "a" * 35,
-    "3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f6457174562b3fc2c963f66afa6",
-])
-def test_invalid_id_is_422_on_the_id_field(al: Activeloop, world: World,
-                                           workspace_id: str) -> None:
+@pytest.mark.parametrize(
+    "workspace_id",
+    [
+        "Bad_Caps",
+        "-x",
+        "x-",
+        "a--b",
+        "a b",
+        "",
+        "a" * 35,
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "3fa85f6457174562b3fc2c963f66afa6",
+    ],
+)
+def test_invalid_id_is_422_on_the_id_field(al: Activeloop, world: World, workspace_id: str) -> None:
     owner = world.person("acme")
     response = al.create(owner, workspace_id)
     assert response.status_code == 422, response.text
@@ -137,19 +151,23 @@ def test_invalid_id_is_422_on_the_id_field(al: Activeloop, world: World,
     assert al.list(owner).json() == {"data": []}
 
 
-@pytest.mark.parametrize(("body", "locs"), [
-    ({}, [["body", "id"], ["body", "name"]]),
-    ({"id": "ok"}, [["body", "name"]]),
-    ({"name": "ok"}, [["body", "id"]]),
-    ({"id": 5, "name": "ok"}, [["body", "id"]]),
-    ({"id": "ok", "name": None}, [["body", "name"]]),
-    ({"id": "ok", "name": "   "}, [["body", "name"]]),
-    ({"id": "ok", "name": "x" * 201}, [["body", "name"]]),
-    ({"id": "ok", "name": "tab\there"}, [["body", "name"]]),
-    ([], [["body"]]),
-])
-def test_invalid_create_bodies_are_422(client: TestClient, world: World, body: object,
-                                       locs: list[list[str]]) -> None:
+@pytest.mark.parametrize(
+    ("body", "locs"),
+    [
+        ({}, [["body", "id"], ["body", "name"]]),
+        ({"id": "ok"}, [["body", "name"]]),
+        ({"name": "ok"}, [["body", "id"]]),
+        ({"id": 5, "name": "ok"}, [["body", "id"]]),
+        ({"id": "ok", "name": None}, [["body", "name"]]),
+        ({"id": "ok", "name": "   "}, [["body", "name"]]),
+        ({"id": "ok", "name": "x" * 201}, [["body", "name"]]),
+        ({"id": "ok", "name": "tab\there"}, [["body", "name"]]),
+        ([], [["body"]]),
+    ],
+)
+def test_invalid_create_bodies_are_422(
+    client: TestClient, world: World, body: object, locs: list[list[str]]
+) -> None:
     owner = world.person("acme")
     response = client.post("/workspaces", json=body, headers=owner.headers)
     assert response.status_code == 422, response.text

@@ -32,11 +32,13 @@ def create_workspace(database: Database, creator: Person, slug: str) -> str:
     return str(view.uid)
 
 
-def add_member(database: Database, by: Person, workspace_id: str, person: Person,
-               role: str) -> None:
+def add_member(
+    database: Database, by: Person, workspace_id: str, person: Person, role: str
+) -> None:
     with database.write() as session:
-        memberships.add(session, principal(by), by.org, workspace_id, user_ref=person.user_id,
-                        role=role)
+        memberships.add(
+            session, principal(by), by.org, workspace_id, user_ref=person.user_id, role=role
+        )
 
 
 def delete_workspace(database: Database, by: Person, workspace_id: str) -> None:
@@ -47,12 +49,20 @@ def delete_workspace(database: Database, by: Person, workspace_id: str) -> None:
 def add_custom_role(database: Database, org_id: str, role_id: str) -> None:
     now = clock.now()
     with database.write() as session:
-        session.add(Role(
-            pk=uuid.uuid4(), org_id=uuid.UUID(org_id), role_id=role_id,
-            display_name=role_id.title(), description="", scope=WORKSPACE_SCOPE,
-            permissions=["workspaces:get", "members:list"], built_in=False,
-            create_time=now, update_time=now,
-        ))
+        session.add(
+            Role(
+                pk=uuid.uuid4(),
+                org_id=uuid.UUID(org_id),
+                role_id=role_id,
+                display_name=role_id.title(),
+                description="",
+                scope=WORKSPACE_SCOPE,
+                permissions=["workspaces:get", "members:list"],
+                built_in=False,
+                create_time=now,
+                update_time=now,
+            )
+        )
 
 
 def problem_of(response: Any, status: int) -> dict[str, Any]:

@@ -24,10 +24,17 @@ def invalid_names(response: object) -> list[str]:
     return [param["name"] for param in body["invalid-params"]]
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "", "Bearer", "Basic dXNlcjpwYXNz", "Bearer not-a-token",
-    "Bearer wsd_" + "A" * 40,
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-token",
+        "Bearer wsd_" + "A" * 40,
+    ],
+)
 def test_missing_or_bad_token_is_401_with_challenge(
     client: TestClient, scene: Scene, authorization: str | None
 ) -> None:
@@ -43,32 +50,40 @@ def test_authentication_comes_before_validation(client: TestClient) -> None:
     problem_of(client.get(USERS.format(org="acme", ws="research")), 401)
 
 
-@pytest.mark.parametrize(("org", "ws", "names"), [
-    ("acme", None, ["org_id"]),
-    (None, "research", ["workspace_id"]),
-    ("acme", "research", ["org_id", "workspace_id"]),
-    ("3fa85f64-5717-4562-b3fc-2c963f66afa", None, ["org_id"]),
-])
-def test_non_uuid_path_parameters_are_422(client: TestClient, scene: Scene, org: str | None,
-                                          ws: str | None, names: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("org", "ws", "names"),
+    [
+        ("acme", None, ["org_id"]),
+        (None, "research", ["workspace_id"]),
+        ("acme", "research", ["org_id", "workspace_id"]),
+        ("3fa85f64-5717-4562-b3fc-2c963f66afa", None, ["org_id"]),
+    ],
+)
+def test_non_uuid_path_parameters_are_422(
+    client: TestClient, scene: Scene, org: str | None, ws: str | None, names: list[str]
+) -> None:
     url = USERS.format(org=org or scene.org_owner.org_id, ws=ws or scene.workspace_id)
     assert invalid_names(client.get(url, headers=scene.org_owner.headers)) == names
 
 
-@pytest.mark.parametrize(("params", "name"), [
-    ({"user_id": "bob@example.com"}, "user_id"),
-    ({"user_id": ""}, "user_id"),
-    ({"limit": "0"}, "limit"),
-    ({"limit": "-1"}, "limit"),
-    ({"limit": "1001"}, "limit"),
-    ({"limit": "ten"}, "limit"),
-    ({"limit": "1.5"}, "limit"),
-    ({"cursor": "garbage"}, "cursor"),
-    ({"cursor": "a.b"}, "cursor"),
-    ({"cursor": "x" * 5000}, "cursor"),
-])
-def test_bad_query_parameters_are_422(client: TestClient, scene: Scene,
-                                      params: dict[str, str], name: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"user_id": "bob@example.com"}, "user_id"),
+        ({"user_id": ""}, "user_id"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"cursor": "garbage"}, "cursor"),
+        ({"cursor": "a.b"}, "cursor"),
+        ({"cursor": "x" * 5000}, "cursor"),
+    ],
+)
+def test_bad_query_parameters_are_422(
+    client: TestClient, scene: Scene, params: dict[str, str], name: str
+) -> None:
     response = client.get(scene.url, params=params, headers=scene.org_owner.headers)
     assert invalid_names(response) == [name]
 
@@ -82,8 +97,11 @@ def test_limit_bounds_are_accepted(client: TestClient, scene: Scene, limit: str)
 def test_cursor_is_bound_to_its_filter_and_workspace(client: TestClient, scene: Scene) -> None:
     first = client.get(scene.url, params={"limit": 1}, headers=scene.org_owner.headers).json()
     cursor = first["links"]["next"].split("cursor=")[1]
-    other_filter = client.get(scene.url, params={"cursor": cursor, "user_id": scene.editor.user_id},
-                              headers=scene.org_owner.headers)
+    other_filter = client.get(
+        scene.url,
+        params={"cursor": cursor, "user_id": scene.editor.user_id},
+        headers=scene.org_owner.headers,
+    )
     assert invalid_names(other_filter) == ["cursor"]
     tampered = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
     response = client.get(scene.url, params={"cursor": tampered}, headers=scene.org_owner.headers)
@@ -99,17 +117,18 @@ def test_other_methods_are_405_with_allow(client: TestClient, scene: Scene, meth
     assert method in body["detail"]
 
 
-def test_unknown_path_under_the_dialect_is_a_404_problem(client: TestClient,
-                                                         scene: Scene) -> None:
-    for path in ["/workspace/admin", "/workspace/admin/orgs",
-                 scene.url + "/" + str(uuid.uuid4())]:
+def test_unknown_path_under_the_dialect_is_a_404_problem(client: TestClient, scene: Scene) -> None:
+    for path in ["/workspace/admin", "/workspace/admin/orgs", scene.url + "/" + str(uuid.uuid4())]:
         body = problem_of(client.get(path, headers=scene.org_owner.headers), 404)
         assert body["type"] == "https://workspaced.dev/problems/not-found"
 
 
 def test_huge_body_is_413(client: TestClient, scene: Scene) -> None:
-    response = client.post(scene.url, content=b"x" * (1024 * 1024 + 1),
-                           headers={**scene.org_owner.headers, "content-type": "application/json"})
+    response = client.post(
+        scene.url,
+        content=b"x" * (1024 * 1024 + 1),
+        headers={**scene.org_owner.headers, "content-type": "application/json"},
+    )
     body = problem_of(response, 413)
     assert body["title"] == "Content Too Large"
 

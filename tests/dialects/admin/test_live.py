@@ -11,11 +11,17 @@ from tests.support import World, live_server
 from workspaced.kit.db import Database
 
 
-def test_live_paging_and_callers(scene: Scene, world: World, database: Database,
-                                 database_url: str) -> None:
+def test_live_paging_and_callers(
+    scene: Scene, world: World, database: Database, database_url: str
+) -> None:
     for _ in range(2):
-        add_member(database, scene.ws_owner, scene.workspace_id,
-                   world.person("acme", org_role="member"), "editor")
+        add_member(
+            database,
+            scene.ws_owner,
+            scene.workspace_id,
+            world.person("acme", org_role="member"),
+            "editor",
+        )
     with live_server(database_url) as base, httpx.Client(base_url=base, timeout=10) as http:
         seen: list[str] = []
         url: str | None = scene.url + "?limit=2"
@@ -32,10 +38,12 @@ def test_live_paging_and_callers(scene: Scene, world: World, database: Database,
         assert len(seen) == len(set(seen)) == 5
         assert seen[:3] == [p.user_id for p in scene.explicit_members]
 
-        admin = http.get(scene.url, params={"user_id": scene.editor.user_id},
-                         headers=scene.org_admin.headers).json()
+        admin = http.get(
+            scene.url, params={"user_id": scene.editor.user_id}, headers=scene.org_admin.headers
+        ).json()
         assert [(u["user_id"], u["role"]) for u in admin["results"]] == [
-            (scene.editor.user_id, "editor")]
+            (scene.editor.user_id, "editor")
+        ]
 
         forbidden = http.get(scene.url, headers=scene.ws_owner.headers)
         hidden = http.get(scene.url, headers=scene.outsider.headers)
@@ -49,30 +57,34 @@ def test_live_paging_and_callers(scene: Scene, world: World, database: Database,
 
 def test_live_errors(scene: Scene, database: Database, database_url: str) -> None:
     with live_server(database_url) as base, httpx.Client(base_url=base, timeout=10) as http:
-        bad = http.get(USERS.format(org="acme", ws=scene.workspace_id),
-                       headers=scene.org_owner.headers)
+        bad = http.get(
+            USERS.format(org="acme", ws=scene.workspace_id), headers=scene.org_owner.headers
+        )
         assert bad.status_code == 422
         assert bad.headers["content-type"] == PROBLEM
         assert bad.json()["invalid-params"][0]["name"] == "org_id"
 
-        bad_cursor = http.get(scene.url, params={"cursor": "nope"},
-                              headers=scene.org_owner.headers)
+        bad_cursor = http.get(scene.url, params={"cursor": "nope"}, headers=scene.org_owner.headers)
         assert bad_cursor.status_code == 422
         assert bad_cursor.json()["invalid-params"] == [
-            {"name": "cursor", "reason": bad_cursor.json()["invalid-params"][0]["reason"]}]
+            {"name": "cursor", "reason": bad_cursor.json()["invalid-params"][0]["reason"]}
+        ]
 
         post = http.post(scene.url, headers=scene.org_owner.headers, json={})
         assert post.status_code == 405
         assert post.headers["allow"] == "GET"
         assert post.headers["content-type"] == PROBLEM
 
-        too_big = http.post(scene.url, headers=scene.org_owner.headers,
-                            content=b"x" * (1024 * 1024 + 10))
+        too_big = http.post(
+            scene.url, headers=scene.org_owner.headers, content=b"x" * (1024 * 1024 + 10)
+        )
         assert too_big.status_code == 413
         assert too_big.headers["content-type"] == PROBLEM
 
-        missing = http.get(USERS.format(org=scene.org_owner.org_id, ws=uuid.uuid4()),
-                           headers=scene.org_owner.headers)
+        missing = http.get(
+            USERS.format(org=scene.org_owner.org_id, ws=uuid.uuid4()),
+            headers=scene.org_owner.headers,
+        )
         assert missing.status_code == 404
 
         delete_workspace(database, scene.ws_owner, scene.workspace_id)
@@ -81,5 +93,4 @@ def test_live_errors(scene: Scene, database: Database, database_url: str) -> Non
         assert gone.json()["type"] == "https://workspaced.dev/problems/gone"
 
         document = http.get("/openapi/admin.json").json()
-        assert document["info"] == {**document["info"], "title": "Workspaces API",
-                                    "version": "1.0"}
+        assert document["info"] == {**document["info"], "title": "Workspaces API", "version": "1.0"}

@@ -33,8 +33,9 @@ def test_document_describes_list_users(client: TestClient) -> None:
     assert list(document["paths"]) == [PATH]
     operation = document["paths"][PATH]["get"]
     assert operation["summary"] == "List users"
-    assert operation["description"].startswith("List all users and their roles within a "
-                                               "workspace. Admin endpoints allow")
+    assert operation["description"].startswith(
+        "List all users and their roles within a workspace. Admin endpoints allow"
+    )
     params = {p["name"]: p for p in operation["parameters"]}
     assert set(params) == {"org_id", "workspace_id", "user_id", "limit", "cursor"}
     for name in ("org_id", "workspace_id"):
@@ -70,6 +71,5 @@ def test_each_problem_response_is_problem_json(client: TestClient) -> None:
         content = responses[status]["content"]
         assert list(content) == ["application/problem+json"], status
         problem = resolve(document, content["application/problem+json"]["schema"])
-        assert set(problem["properties"]) == {"type", "title", "status", "detail",
-                                              "invalid-params"}
+        assert set(problem["properties"]) == {"type", "title", "status", "detail", "invalid-params"}
     assert "HTTPValidationError" not in document["components"]["schemas"]

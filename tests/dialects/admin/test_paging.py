@@ -16,9 +16,7 @@ def five_members(scene: Scene, world: World, database: Database) -> list[str]:
     for _ in range(2):
         extra = world.person("acme", org_role="member")
         add_member(database, scene.ws_owner, scene.workspace_id, extra, "viewer")
-    return [p.user_id for p in scene.explicit_members] + [
-        p.user_id for p in world.people[-2:]
-    ]
+    return [p.user_id for p in scene.explicit_members] + [p.user_id for p in world.people[-2:]]
 
 
 def test_limit_2_over_5_members_takes_three_pages(
@@ -45,8 +43,11 @@ def test_limit_2_over_5_members_takes_three_pages(
 
 
 def test_next_link_keeps_the_user_filter(client: TestClient, scene: Scene) -> None:
-    response = client.get(scene.url, params={"limit": 1, "user_id": scene.viewer.user_id},
-                          headers=scene.org_owner.headers)
+    response = client.get(
+        scene.url,
+        params={"limit": 1, "user_id": scene.viewer.user_id},
+        headers=scene.org_owner.headers,
+    )
     assert response.json()["links"] == {}
     assert len(response.json()["results"]) == 1
     # One page of exactly `limit` results with more to come carries the filter along.
@@ -55,11 +56,17 @@ def test_next_link_keeps_the_user_filter(client: TestClient, scene: Scene) -> No
     assert set(query) == {"limit", "cursor"}
 
 
-def test_default_limit_is_100(client: TestClient, scene: Scene, world: World,
-                              database: Database) -> None:
+def test_default_limit_is_100(
+    client: TestClient, scene: Scene, world: World, database: Database
+) -> None:
     for _ in range(98):  # 3 + 98 = 101 members
-        add_member(database, scene.ws_owner, scene.workspace_id,
-                   world.person("acme", org_role="member"), "viewer")
+        add_member(
+            database,
+            scene.ws_owner,
+            scene.workspace_id,
+            world.person("acme", org_role="member"),
+            "viewer",
+        )
     first = client.get(scene.url, headers=scene.org_owner.headers).json()
     assert len(first["results"]) == 100
     assert parse_qs(urlsplit(first["links"]["next"]).query)["limit"] == ["100"]
@@ -67,8 +74,7 @@ def test_default_limit_is_100(client: TestClient, scene: Scene, world: World,
     assert len(second["results"]) == 1 and second["links"] == {}
 
 
-def test_page_boundary_exactly_at_the_end_has_no_next(client: TestClient,
-                                                      scene: Scene) -> None:
+def test_page_boundary_exactly_at_the_end_has_no_next(client: TestClient, scene: Scene) -> None:
     body = client.get(scene.url, params={"limit": 3}, headers=scene.org_owner.headers).json()
     assert len(body["results"]) == 3
     assert body["links"] == {}

@@ -26,12 +26,24 @@ def test_org_owner_sees_explicit_members_with_roles(client: TestClient, scene: S
     body = response.json()
     assert body["links"] == {}
     assert body["results"] == [
-        {"email": scene.ws_owner.email, "full_name": "Wanda Workspace", "role": "owner",
-         "user_id": scene.ws_owner.user_id},
-        {"email": scene.editor.email, "full_name": "Ed Editor", "role": "editor",
-         "user_id": scene.editor.user_id},
-        {"email": scene.viewer.email, "full_name": "Vic Viewer", "role": "viewer",
-         "user_id": scene.viewer.user_id},
+        {
+            "email": scene.ws_owner.email,
+            "full_name": "Wanda Workspace",
+            "role": "owner",
+            "user_id": scene.ws_owner.user_id,
+        },
+        {
+            "email": scene.editor.email,
+            "full_name": "Ed Editor",
+            "role": "editor",
+            "user_id": scene.editor.user_id,
+        },
+        {
+            "email": scene.viewer.email,
+            "full_name": "Vic Viewer",
+            "role": "viewer",
+            "user_id": scene.viewer.user_id,
+        },
     ]
 
 
@@ -73,8 +85,9 @@ def test_plain_member_gets_the_same_403_for_any_workspace_id(
     # A member outside the workspace, and any workspace id: nothing to learn from the answer.
     stranger = world.person("acme", org_role="member")
     real = client.get(scene.url, headers=stranger.headers)
-    missing = client.get(USERS.format(org=scene.org_owner.org_id, ws=uuid.uuid4()),
-                         headers=stranger.headers)
+    missing = client.get(
+        USERS.format(org=scene.org_owner.org_id, ws=uuid.uuid4()), headers=stranger.headers
+    )
     assert problem_of(real, 403)["type"] == problem_of(missing, 403)["type"]
 
 
@@ -82,10 +95,19 @@ def test_outsider_gets_404_shaped_like_a_missing_workspace(
     client: TestClient, scene: Scene
 ) -> None:
     outsider = problem_of(client.get(scene.url, headers=scene.outsider.headers), 404)
-    missing = problem_of(client.get(USERS.format(org=scene.org_owner.org_id, ws=uuid.uuid4()),
-                                    headers=scene.org_owner.headers), 404)
-    unknown_org = problem_of(client.get(USERS.format(org=uuid.uuid4(), ws=scene.workspace_id),
-                                        headers=scene.outsider.headers), 404)
+    missing = problem_of(
+        client.get(
+            USERS.format(org=scene.org_owner.org_id, ws=uuid.uuid4()),
+            headers=scene.org_owner.headers,
+        ),
+        404,
+    )
+    unknown_org = problem_of(
+        client.get(
+            USERS.format(org=uuid.uuid4(), ws=scene.workspace_id), headers=scene.outsider.headers
+        ),
+        404,
+    )
     for body in (outsider, missing, unknown_org):
         assert body["type"] == "https://workspaced.dev/problems/not-found"
         assert body["title"] == "Not Found"
@@ -103,8 +125,9 @@ def test_outsider_admin_of_another_org_cannot_reach_it(
     problem_of(client.get(url, headers=scene.org_owner.headers), 404)
 
 
-def test_soft_deleted_workspace_is_gone(client: TestClient, scene: Scene,
-                                        database: Database) -> None:
+def test_soft_deleted_workspace_is_gone(
+    client: TestClient, scene: Scene, database: Database
+) -> None:
     delete_workspace(database, scene.ws_owner, scene.workspace_id)
     body = problem_of(client.get(scene.url, headers=scene.org_admin.headers), 410)
     assert body["type"] == "https://workspaced.dev/problems/gone"
@@ -115,43 +138,54 @@ def test_soft_deleted_workspace_is_gone(client: TestClient, scene: Scene,
 
 
 def test_user_id_filter_shows_one_users_role(client: TestClient, scene: Scene) -> None:
-    response = client.get(scene.url, params={"user_id": scene.editor.user_id},
-                          headers=scene.org_owner.headers)
+    response = client.get(
+        scene.url, params={"user_id": scene.editor.user_id}, headers=scene.org_owner.headers
+    )
     assert response.status_code == 200
-    assert response.json() == {"links": {}, "results": [
-        {"email": scene.editor.email, "full_name": "Ed Editor", "role": "editor",
-         "user_id": scene.editor.user_id},
-    ]}
+    assert response.json() == {
+        "links": {},
+        "results": [
+            {
+                "email": scene.editor.email,
+                "full_name": "Ed Editor",
+                "role": "editor",
+                "user_id": scene.editor.user_id,
+            },
+        ],
+    }
 
 
 def test_user_id_filter_for_a_non_member_is_empty(client: TestClient, scene: Scene) -> None:
     for user_id in (scene.org_admin.user_id, str(uuid.uuid4())):
-        response = client.get(scene.url, params={"user_id": user_id},
-                              headers=scene.org_owner.headers)
+        response = client.get(
+            scene.url, params={"user_id": user_id}, headers=scene.org_owner.headers
+        )
         assert response.status_code == 200
         assert response.json() == {"links": {}, "results": []}
 
 
 def test_uppercase_uuids_are_accepted(client: TestClient, scene: Scene) -> None:
     url = USERS.format(org=scene.org_owner.org_id.upper(), ws=scene.workspace_id.upper())
-    response = client.get(url, params={"user_id": scene.viewer.user_id.upper()},
-                          headers=scene.org_owner.headers)
+    response = client.get(
+        url, params={"user_id": scene.viewer.user_id.upper()}, headers=scene.org_owner.headers
+    )
     assert response.status_code == 200
     assert [u["user_id"] for u in response.json()["results"]] == [scene.viewer.user_id]
 
 
-def test_custom_role_is_reported_by_its_id(client: TestClient, scene: Scene,
-                                           database: Database, world: World) -> None:
+def test_custom_role_is_reported_by_its_id(
+    client: TestClient, scene: Scene, database: Database, world: World
+) -> None:
     add_custom_role(database, scene.org_owner.org_id, "auditor")
     auditor = world.person("acme", org_role="member")
     add_member(database, scene.ws_owner, scene.workspace_id, auditor, "auditor")
-    body = client.get(scene.url, params={"user_id": auditor.user_id},
-                      headers=scene.org_owner.headers).json()
+    body = client.get(
+        scene.url, params={"user_id": auditor.user_id}, headers=scene.org_owner.headers
+    ).json()
     assert [u["role"] for u in body["results"]] == ["auditor"]
 
 
-def test_demoted_admin_loses_access_at_once(client: TestClient, scene: Scene,
-                                            world: World) -> None:
+def test_demoted_admin_loses_access_at_once(client: TestClient, scene: Scene, world: World) -> None:
     assert client.get(scene.url, headers=scene.org_admin.headers).status_code == 200
     world.person("acme", email=scene.org_admin.email, org_role="member")
     problem_of(client.get(scene.url, headers=scene.org_admin.headers), 403)

@@ -16,8 +16,19 @@ from workspaced.models import Role, WorkspaceMembership
 
 MEMBERS = "/v1/orgs/{org}/workspaces/{ws}/members"
 AIP_WS = "/api/v1/organizations/{org}/workspaces"
-MEMBER_FIELDS = {"workspace_id", "user_id", "org_id", "role", "username", "email", "full_name",
-                 "avatar_url", "added_by", "created_at", "updated_at"}
+MEMBER_FIELDS = {
+    "workspace_id",
+    "user_id",
+    "org_id",
+    "role",
+    "username",
+    "email",
+    "full_name",
+    "avatar_url",
+    "added_by",
+    "created_at",
+    "updated_at",
+}
 ENVELOPE_FIELDS = {"error", "message", "details", "timestamp", "status_code"}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
 
@@ -55,8 +66,12 @@ class Team:
 
 
 def create_workspace(client: Client, owner: Person, slug: str) -> str:
-    response = client.post(AIP_WS.format(org=owner.org), params={"workspace_id": slug},
-                           json={"title": slug.title()}, headers=owner.headers)
+    response = client.post(
+        AIP_WS.format(org=owner.org),
+        params={"workspace_id": slug},
+        json={"title": slug.title()},
+        headers=owner.headers,
+    )
     assert response.status_code == 200, response.text
     uid: str = response.json()["uid"]
     return uid
@@ -75,8 +90,9 @@ def add(client: Client, team: Team, actor: Person, user_id: str, role: str | Non
     return client.post(team.url, json=body, headers=actor.headers)
 
 
-def listed(client: Client, team: Team, actor: Person | None = None,
-           **params: Any) -> dict[str, Any]:
+def listed(
+    client: Client, team: Team, actor: Person | None = None, **params: Any
+) -> dict[str, Any]:
     response = client.get(team.url, params=params, headers=(actor or team.owner).headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -121,15 +137,28 @@ def parse_rfc3339(value: str) -> datetime:
 def add_custom_role(world: World, org_id: str, role_id: str, permissions: list[str]) -> None:
     now = clock.now()
     with world.database.write() as session:
-        session.add(Role(pk=uuid.uuid4(), org_id=uuid.UUID(org_id), role_id=role_id,
-                         display_name=role_id.title(), description="", scope="workspace",
-                         permissions=permissions, built_in=False, create_time=now,
-                         update_time=now))
+        session.add(
+            Role(
+                pk=uuid.uuid4(),
+                org_id=uuid.UUID(org_id),
+                role_id=role_id,
+                display_name=role_id.title(),
+                description="",
+                scope="workspace",
+                permissions=permissions,
+                built_in=False,
+                create_time=now,
+                update_time=now,
+            )
+        )
 
 
 def explicit_member_ids(world: World, team: Team) -> set[str]:
     """Straight from the table, to check `total` against the truth."""
     with world.database.read() as session:
-        rows = session.scalars(select(WorkspaceMembership.user_id).where(
-            WorkspaceMembership.workspace_id == uuid.UUID(team.ws_uid)))
+        rows = session.scalars(
+            select(WorkspaceMembership.user_id).where(
+                WorkspaceMembership.workspace_id == uuid.UUID(team.ws_uid)
+            )
+        )
         return {str(r) for r in rows}

@@ -45,12 +45,17 @@ def test_add_with_explicit_null_custom_and_builtin_roles(
     editor, auditor, nulled = (world.person("acme", org_role="member") for _ in range(3))
     assert add(client, team, team.owner, editor.user_id, "editor").json()["role"] == "editor"
     assert add(client, team, team.owner, auditor.user_id, "auditor").json()["role"] == "auditor"
-    response = client.post(team.url, json={"user_id": nulled.user_id, "role": None},
-                           headers=team.owner.headers)
+    response = client.post(
+        team.url, json={"user_id": nulled.user_id, "role": None}, headers=team.owner.headers
+    )
     assert response.status_code == 201
     assert response.json()["role"] == "viewer"
-    assert roles_by_user(client, team) == {team.owner.user_id: "owner", editor.user_id: "editor",
-                                           auditor.user_id: "auditor", nulled.user_id: "viewer"}
+    assert roles_by_user(client, team) == {
+        team.owner.user_id: "owner",
+        editor.user_id: "editor",
+        auditor.user_id: "auditor",
+        nulled.user_id: "viewer",
+    }
     # The custom role's permissions apply: an auditor may list members.
     assert listed(client, team, auditor)["total"] == 4
 
@@ -65,16 +70,14 @@ def test_user_id_in_32_hex_form_is_accepted(client: TestClient, world: World, te
 def test_adding_a_member_twice_is_conflict(client: TestClient, world: World, team: Team) -> None:
     person = world.person("acme", org_role="member")
     assert add(client, team, team.owner, person.user_id).status_code == 201
-    body = assert_envelope(add(client, team, team.owner, person.user_id, "editor"), 409,
-                           "CONFLICT")
+    body = assert_envelope(add(client, team, team.owner, person.user_id, "editor"), 409, "CONFLICT")
     assert body["details"]["reason"] == "ALREADY_EXISTS"
     assert roles_by_user(client, team)[person.user_id] == "viewer"
     owner = assert_envelope(add(client, team, team.owner, team.owner.user_id), 409, "CONFLICT")
     assert owner["status_code"] == 409
 
 
-def test_user_outside_the_organization_is_404(client: TestClient, world: World,
-                                              team: Team) -> None:
+def test_user_outside_the_organization_is_404(client: TestClient, world: World, team: Team) -> None:
     stranger = world.person("globex", org_role="owner")
     for user_id in (stranger.user_id, str(uuid.uuid4())):
         body = assert_envelope(add(client, team, team.owner, user_id), 404, "RESOURCE_NOT_FOUND")
@@ -115,8 +118,15 @@ def test_invalid_bodies_are_422(client: TestClient, team: Team) -> None:
 
 def test_malformed_json_is_422(client: TestClient, team: Team) -> None:
     headers = {**team.owner.headers, "content-type": "application/json"}
-    for raw in (b"{", b'{"user_id": }', b"\xff\xfe", b"null", b"[1,2", b"\x8f\x1f\x0b",
-                b'{"user_id": "\xc3\x28"}'):
+    for raw in (
+        b"{",
+        b'{"user_id": }',
+        b"\xff\xfe",
+        b"null",
+        b"[1,2",
+        b"\x8f\x1f\x0b",
+        b'{"user_id": "\xc3\x28"}',
+    ):
         response = client.post(team.url, content=raw, headers=headers)
         assert response.status_code == 422, (raw, response.text)
         assert isinstance(response.json()["detail"], list)
@@ -151,6 +161,7 @@ def test_unserializable_inputs_are_still_a_422(client: TestClient, team: Team) -
     huge = b'{"user_id": 1' + b"0" * 40 + b', "role": {"x": ' + b"9" * 30 + b"}}"
     error = assert_422(client.post(team.url, content=huge, headers=headers), ["body", "user_id"])
     assert error["input"] == 10**40
-    nan = assert_422(client.post(team.url, content=b'{"user_id": NaN}', headers=headers),
-                     ["body", "user_id"])
+    nan = assert_422(
+        client.post(team.url, content=b'{"user_id": NaN}', headers=headers), ["body", "user_id"]
+    )
     assert nan["input"] is None

@@ -15,12 +15,17 @@ from workspaced.membership import service as memberships
 
 def every_operation(team: Team) -> list[tuple[str, str, object]]:
     member = team.member_url(team.owner.user_id)
-    return [("GET", team.url, None), ("POST", team.url, {"user_id": str(uuid.uuid4())}),
-            ("PATCH", member, {"role": "editor"}), ("DELETE", member, None)]
+    return [
+        ("GET", team.url, None),
+        ("POST", team.url, {"user_id": str(uuid.uuid4())}),
+        ("PATCH", member, {"role": "editor"}),
+        ("DELETE", member, None),
+    ]
 
 
-@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer nope", "Basic abc",
-                                           "Bearer wsd_" + "a" * 40])
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer nope", "Basic abc", "Bearer wsd_" + "a" * 40]
+)
 def test_every_operation_answers_401_without_a_valid_token(
     client: TestClient, team: Team, authorization: str | None
 ) -> None:
@@ -36,23 +41,31 @@ def test_every_operation_answers_401_without_a_valid_token(
 
 
 def test_authentication_comes_before_input_validation(client: TestClient, team: Team) -> None:
-    for method, url, body in [("PATCH", team.member_url("not-a-uuid"), {"role": 5}),
-                              ("POST", team.url, {"user_id": "nope"}),
-                              ("GET", team.url + "?limit=0", None)]:
+    for method, url, body in [
+        ("PATCH", team.member_url("not-a-uuid"), {"role": 5}),
+        ("POST", team.url, {"user_id": "nope"}),
+        ("GET", team.url + "?limit=0", None),
+    ]:
         response = client.request(method, url, json=body)
         assert_envelope(response, 401, "AUTHENTICATION_FAILED")
     # Even a body FastAPI cannot parse (before any dependency runs) gets the 401 first.
     for raw in (b"{", b"\x8f\x1f"):
         for headers in ({}, {"Authorization": "Bearer nope"}):
-            response = client.post(team.url, content=raw,
-                                   headers={**headers, "content-type": "application/json"})
+            response = client.post(
+                team.url, content=raw, headers={**headers, "content-type": "application/json"}
+            )
             assert_envelope(response, 401, "AUTHENTICATION_FAILED")
             assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_unknown_paths_are_404_envelopes(client: TestClient, team: Team) -> None:
-    for path in ["/v1", "/v1/nope", "/v1/orgs/acme/workspaces", team.url + "/a/b",
-                 team.url.removesuffix("/members") + "/things"]:
+    for path in [
+        "/v1",
+        "/v1/nope",
+        "/v1/orgs/acme/workspaces",
+        team.url + "/a/b",
+        team.url.removesuffix("/members") + "/things",
+    ]:
         response = client.get(path, headers=team.owner.headers)
         body = assert_envelope(response, 404, "RESOURCE_NOT_FOUND")
         assert body["details"] == {"resource_type": "route", "resource_id": path}
@@ -60,10 +73,12 @@ def test_unknown_paths_are_404_envelopes(client: TestClient, team: Team) -> None
 
 def test_wrong_method_is_405_with_allow(client: TestClient, team: Team) -> None:
     member = team.member_url(team.owner.user_id)
-    for method, url, allowed in [("PUT", team.url, "GET, POST"),
-                                 ("DELETE", team.url, "GET, POST"),
-                                 ("GET", member, "DELETE, PATCH"),
-                                 ("POST", member, "DELETE, PATCH")]:
+    for method, url, allowed in [
+        ("PUT", team.url, "GET, POST"),
+        ("DELETE", team.url, "GET, POST"),
+        ("GET", member, "DELETE, PATCH"),
+        ("POST", member, "DELETE, PATCH"),
+    ]:
         response = client.request(method, url, headers=team.owner.headers)
         body = assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
         assert response.headers["allow"] == allowed
@@ -72,8 +87,9 @@ def test_wrong_method_is_405_with_allow(client: TestClient, team: Team) -> None:
 
 def test_body_over_one_mebibyte_is_413(client: TestClient, team: Team) -> None:
     big = b'{"user_id": "' + b"x" * (1024 * 1024 + 10) + b'"}'
-    response = client.post(team.url, content=big, headers={
-        **team.owner.headers, "content-type": "application/json"})
+    response = client.post(
+        team.url, content=big, headers={**team.owner.headers, "content-type": "application/json"}
+    )
     assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
 
     def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: counted as it streams
@@ -82,8 +98,11 @@ def test_body_over_one_mebibyte_is_413(client: TestClient, team: Team) -> None:
             yield b"x" * 65536
         yield b'"}'
 
-    streamed = client.post(team.url, content=chunks(), headers={
-        **team.owner.headers, "content-type": "application/json"})
+    streamed = client.post(
+        team.url,
+        content=chunks(),
+        headers={**team.owner.headers, "content-type": "application/json"},
+    )
     assert_envelope(streamed, 413, "PAYLOAD_TOO_LARGE")
     assert listed(client, team)["total"] == 1
 
@@ -96,9 +115,10 @@ def test_unexpected_error_is_500_without_a_stack_trace(
 
     monkeypatch.setattr(memberships, "list_all_explicit", explode)
     monkeypatch.setattr(memberships, "add", explode)
-    for response in (client.get(team.url, headers=team.owner.headers),
-                     client.post(team.url, json={"user_id": team.owner.user_id},
-                                 headers=team.owner.headers)):
+    for response in (
+        client.get(team.url, headers=team.owner.headers),
+        client.post(team.url, json={"user_id": team.owner.user_id}, headers=team.owner.headers),
+    ):
         body = assert_envelope(response, 500, "INTERNAL_SERVER_ERROR")
         assert body["message"] == "An unexpected error occurred"
         assert body["details"] == {}
@@ -106,8 +126,9 @@ def test_unexpected_error_is_500_without_a_stack_trace(
         assert "Traceback" not in response.text
 
 
-def test_error_timestamps_are_utc_without_offset(client: TestClient, world: World,
-                                                 team: Team) -> None:
+def test_error_timestamps_are_utc_without_offset(
+    client: TestClient, world: World, team: Team
+) -> None:
     from datetime import UTC, datetime
 
     response = client.get(team.url)

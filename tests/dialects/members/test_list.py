@@ -64,11 +64,17 @@ def test_limit_and_offset_page_oldest_first(client: TestClient, world: World, te
 
 
 def test_bad_limit_or_offset_is_422(client: TestClient, team: Team) -> None:
-    for params, loc in [({"limit": 0}, "limit"), ({"limit": 1001}, "limit"),
-                        ({"limit": -1}, "limit"), ({"limit": "ten"}, "limit"),
-                        ({"limit": "1.5"}, "limit"), ({"offset": -1}, "offset"),
-                        ({"offset": "x"}, "offset"), ({"offset": 2**63}, "offset"),
-                        ({"limit": "9" * 400}, "limit")]:
+    for params, loc in [
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"limit": -1}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": "x"}, "offset"),
+        ({"offset": 2**63}, "offset"),
+        ({"limit": "9" * 400}, "limit"),
+    ]:
         response = client.get(team.url, params=params, headers=team.owner.headers)
         error = assert_422(response, ["query", loc])
         assert error["input"] == str(params[loc])
@@ -86,8 +92,10 @@ def test_total_tracks_explicit_members_through_adds_and_removes(
     # Failed writes must not move the counter either.
     assert add(client, team, team.owner, people[0].user_id).status_code == 409
     assert add(client, team, team.owner, people[1].user_id, "nope").status_code == 422
-    assert client.delete(team.member_url(people[2].user_id),
-                         headers=team.owner.headers).status_code == 404
+    assert (
+        client.delete(team.member_url(people[2].user_id), headers=team.owner.headers).status_code
+        == 404
+    )
     truth = explicit_member_ids(world, team)
     body = listed(client, team, limit=1000)
     assert body["total"] == len(truth) == 3
@@ -110,8 +118,12 @@ def test_viewer_lists_and_org_admin_lists_without_membership(
 def test_invisible_workspace_is_404_not_403(client: TestClient, world: World, team: Team) -> None:
     outsider = world.person("acme", org_role="member")
     stranger = world.person("globex", org_role="owner")
-    for person, org in [(outsider, team.org), (stranger, team.org), (stranger, "globex"),
-                        (stranger, stranger.org_id)]:
+    for person, org in [
+        (outsider, team.org),
+        (stranger, team.org),
+        (stranger, "globex"),
+        (stranger, stranger.org_id),
+    ]:
         response = client.get(members_url(org, team.ws_uid), headers=person.headers)
         body = assert_envelope(response, 404, "RESOURCE_NOT_FOUND")
         assert body["details"]["resource_type"] in ("organization", "workspace")
@@ -121,16 +133,24 @@ def test_invisible_workspace_is_404_not_403(client: TestClient, world: World, te
 
 
 def test_soft_deleted_workspace_is_404(client: TestClient, team: Team) -> None:
-    deleted = client.delete(f"/api/v1/organizations/{team.org}/workspaces/{team.ws}",
-                            headers=team.owner.headers)
+    deleted = client.delete(
+        f"/api/v1/organizations/{team.org}/workspaces/{team.ws}", headers=team.owner.headers
+    )
     assert deleted.status_code == 200
-    body = assert_envelope(client.get(team.url, headers=team.owner.headers), 404,
-                           "RESOURCE_NOT_FOUND")
+    body = assert_envelope(
+        client.get(team.url, headers=team.owner.headers), 404, "RESOURCE_NOT_FOUND"
+    )
     assert body["details"]["resource_type"] == "workspace"
 
 
 def test_segments_that_cannot_name_anything_are_404(client: TestClient, team: Team) -> None:
-    for org, ws in [("%00", team.ws), (team.org, "%00"), ("Bad Slug", team.ws),
-                    (team.org, "x" * 5000), ("a" * 64, team.ws), (team.org, "UPPER")]:
+    for org, ws in [
+        ("%00", team.ws),
+        (team.org, "%00"),
+        ("Bad Slug", team.ws),
+        (team.org, "x" * 5000),
+        ("a" * 64, team.ws),
+        (team.org, "UPPER"),
+    ]:
         response = client.get(members_url(org, ws), headers=team.owner.headers)
         assert_envelope(response, 404, "RESOURCE_NOT_FOUND")

@@ -29,8 +29,9 @@ def test_every_operation_over_http(database_url: str, world: World) -> None:
         body = listed(http, team, limit=1, offset=1)
         assert body == {"members": [created.json()], "total": 2}
 
-        updated = http.patch(team.member_url(person.user_id), json={"role": "editor"},
-                             headers=team.owner.headers)
+        updated = http.patch(
+            team.member_url(person.user_id), json={"role": "editor"}, headers=team.owner.headers
+        )
         assert updated.status_code == 200
         assert updated.json()["role"] == "editor"
         assert roles_by_user(http, team)[person.user_id] == "editor"
@@ -53,21 +54,33 @@ def test_errors_over_http(database_url: str, world: World) -> None:
         assert unauthenticated.headers["www-authenticate"] == "Bearer"
         forbidden = add(http, team, viewer, team.owner.user_id)
         assert assert_envelope(forbidden, 403, "FORBIDDEN")["details"] == {
-            "required_permission": "members:add"}
-        assert_envelope(http.get("/v1/orgs/acme/workspaces/nope/members", headers=owner), 404,
-                        "RESOURCE_NOT_FOUND")
-        assert_envelope(http.delete(team.member_url(team.owner.user_id), headers=owner), 409,
-                        "CONFLICT")
+            "required_permission": "members:add"
+        }
+        assert_envelope(
+            http.get("/v1/orgs/acme/workspaces/nope/members", headers=owner),
+            404,
+            "RESOURCE_NOT_FOUND",
+        )
+        assert_envelope(
+            http.delete(team.member_url(team.owner.user_id), headers=owner), 409, "CONFLICT"
+        )
         assert_422(add(http, team, team.owner, viewer.user_id, "root"), ["body", "role"])
-        assert_422(http.post(team.url, content=b"{", headers={
-            **owner, "content-type": "application/json"}), ["body", 1])
+        assert_422(
+            http.post(
+                team.url, content=b"{", headers={**owner, "content-type": "application/json"}
+            ),
+            ["body", 1],
+        )
         assert_422(http.get(team.url, params={"limit": 1001}, headers=owner), ["query", "limit"])
         not_allowed = http.put(team.url, headers=owner)
         assert_envelope(not_allowed, 405, "METHOD_NOT_ALLOWED")
         assert not_allowed.headers["allow"] == "GET, POST"
         assert_envelope(http.get("/v1/unknown", headers=owner), 404, "RESOURCE_NOT_FOUND")
-        too_big = http.post(team.url, content=b"x" * (1024 * 1024 + 1), headers={
-            **owner, "content-type": "application/json"})
+        too_big = http.post(
+            team.url,
+            content=b"x" * (1024 * 1024 + 1),
+            headers={**owner, "content-type": "application/json"},
+        )
         assert_envelope(too_big, 413, "PAYLOAD_TOO_LARGE")
         assert http.get("/openapi/members.json").json()["info"]["title"] == "Workspace Members API"
         assert listed(http, team)["total"] == 2
@@ -84,7 +97,10 @@ def test_streamed_oversized_body_over_http(database_url: str, world: World) -> N
                 yield b"x" * 32768
             yield b'"}'
 
-        response = http.post(team.url, content=chunks(), headers={
-            **team.owner.headers, "content-type": "application/json"})
+        response = http.post(
+            team.url,
+            content=chunks(),
+            headers={**team.owner.headers, "content-type": "application/json"},
+        )
         assert_envelope(response, 413, "PAYLOAD_TOO_LARGE")
         assert listed(http, team)["total"] == 1

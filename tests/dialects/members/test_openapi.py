@@ -12,8 +12,12 @@ MEMBER = BASE + "/{member_user_id}"
 OPERATIONS = {
     ("get", BASE): ("List Workspace Members", "members:list", "200", None),
     ("post", BASE): ("Add Workspace Member", "members:add", "201", "AddMemberRequest"),
-    ("patch", MEMBER): ("Update Workspace Member Role", "members:update", "200",
-                        "UpdateMemberRoleRequest"),
+    ("patch", MEMBER): (
+        "Update Workspace Member Role",
+        "members:update",
+        "200",
+        "UpdateMemberRoleRequest",
+    ),
     ("delete", MEMBER): ("Remove Workspace Member", "members:remove", "204", None),
 }
 
@@ -78,11 +82,26 @@ def test_each_operation_documents_parameters_body_and_errors(client: TestClient)
 def test_schemas_match_the_seed(client: TestClient) -> None:
     schemas = document(client)["components"]["schemas"]
     assert set(schemas["Member"]["properties"]) == {
-        "workspace_id", "user_id", "org_id", "role", "username", "email", "full_name",
-        "avatar_url", "added_by", "created_at", "updated_at"}
+        "workspace_id",
+        "user_id",
+        "org_id",
+        "role",
+        "username",
+        "email",
+        "full_name",
+        "avatar_url",
+        "added_by",
+        "created_at",
+        "updated_at",
+    }
     assert set(schemas["MemberList"]["properties"]) == {"members", "total"}
     assert set(schemas["ErrorResponse"]["properties"]) == {
-        "error", "message", "details", "timestamp", "status_code"}
+        "error",
+        "message",
+        "details",
+        "timestamp",
+        "status_code",
+    }
     assert set(schemas["ValidationError"]["properties"]) >= {"loc", "msg", "type", "input", "ctx"}
     assert schemas["AddMemberRequest"]["required"] == ["user_id"]
     assert schemas["AddMemberRequest"]["properties"]["role"]["default"] == "viewer"
@@ -90,6 +109,10 @@ def test_schemas_match_the_seed(client: TestClient) -> None:
 
 
 def test_cli_prints_the_served_document(client: TestClient) -> None:
-    printed = subprocess.run([sys.executable, "-m", "workspaced", "openapi", "--dialect",
-                              "members"], capture_output=True, check=True, timeout=60)
+    printed = subprocess.run(
+        [sys.executable, "-m", "workspaced", "openapi", "--dialect", "members"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     assert json.loads(printed.stdout) == document(client)
