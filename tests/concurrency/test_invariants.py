@@ -204,3 +204,37 @@ def test_concurrent_org_owner_demotions_keep_one_owner(database: Database, world
             )
         record("organization owner", left != 1)
         assert left == 1, outcome
+
+
+def test_concurrent_removals_of_organization_owners_keep_one(
+    database: Database, world: World
+) -> None:
+    from workspaced.organization import users as org_users
+
+    for round_ in range(ROUNDS):
+        org = f"rmorg-{round_}"
+        owners = [world.person(org, org_role="owner") for _ in range(RACERS)]
+
+        def remove(actor: Person, target: Person, org: str = org):  # type: ignore[no-untyped-def]
+            def action() -> None:
+                with database.write() as session:
+                    org_users.remove_user(session, principal(actor), org, target.user_id)
+
+            return action
+
+        # Each owner removes the next: whatever commits first, one owner must remain.
+        outcome = race([remove(owners[i], owners[(i + 1) % RACERS]) for i in range(RACERS)])
+        with database.read() as session:
+            left = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(OrganizationMembership)
+                    .where(
+                        OrganizationMembership.org_id == uuid.UUID(owners[0].org_id),
+                        OrganizationMembership.org_role == "owner",
+                    )
+                )
+                or 0
+            )
+        record("organization owner removal", left < 1)
+        assert left >= 1, outcome

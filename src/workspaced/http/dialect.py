@@ -28,6 +28,7 @@ STATUS_OF: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
     (errors.AlreadyExists, 409),
     (errors.Aborted, 409),
+    (errors.InUse, 409),
     (errors.FailedPrecondition, 400),
     (errors.InvalidArgument, 400),
 ]

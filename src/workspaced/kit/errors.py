@@ -72,6 +72,12 @@ class FailedPrecondition(DomainError):
     reason = "FAILED_PRECONDITION"
 
 
+class InUse(FailedPrecondition):
+    """The resource cannot be removed while something still refers to it (409)."""
+
+    reason = "IN_USE"
+
+
 @dataclass(frozen=True)
 class FieldViolation:
     field: str

@@ -358,6 +358,7 @@ def add(
     role_id = roles.resolve_role_input(
         session, org_id, role, allow_display_name=allow_role_display_name
     )
+    _require_grantable(session, ctx, role_id)
     user = _find_org_member(session, org_id, user_ref)
     if repository.get(session, org_id, ws_id, user.id) is not None:
         raise AlreadyExists(
@@ -391,6 +392,14 @@ def add(
     return _member_view(session, ctx, user.id)
 
 
+def _require_grantable(session: Session, ctx: WorkspaceContext, role_id: str) -> None:
+    """No escalation: a caller may grant a role only if they hold all of its permissions
+    (so a custom role with `members:add` cannot hand out `owner`)."""
+    missing = roles.permissions_of(session, ctx.organization.id, role_id) - ctx.access.permissions
+    if missing:
+        raise PermissionDenied(sorted(missing)[0], ctx.access.resource)
+
+
 def _refuse_losing_last_owner(
     session: Session, ctx: WorkspaceContext, membership: WorkspaceMembership
 ) -> None:
@@ -415,6 +424,7 @@ def change_role(
     role_id = roles.resolve_role_input(
         session, ctx.organization.id, role, allow_display_name=allow_role_display_name
     )
+    _require_grantable(session, ctx, role_id)
     membership = _find_membership(session, ctx, user_ref)
     if membership.role_id != role_id:
         if role_id != OWNER_ROLE_ID:

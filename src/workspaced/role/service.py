@@ -67,12 +67,23 @@ def resolve_role_input(
     allow_display_name: bool = False,
 ) -> str:
     """The role_id that `value` names: a role_id, or (where allowed) a display name,
-    case-insensitively. An unknown role is invalid input."""
+    case-insensitively. An unknown role is invalid input.
+
+    Callers are about to grant the role: a custom role is share-locked so that it cannot be
+    deleted by a concurrent transaction before the grant commits.
+    """
     wanted = value.strip().lower()
     for role in workspace_roles(session, org_id):
         if role.role_id == value or (
             allow_display_name
             and (role.display_name.lower() == wanted or role.role_id.lower() == wanted)
         ):
+            if not role.built_in and not _share_lock(session, org_id, role.role_id):
+                break  # deleted meanwhile
             return role.role_id
     raise InvalidArgument(field, f"unknown role {value!r}")
+
+
+def _share_lock(session: Session, org_id: uuid.UUID, role_id: str) -> bool:
+    query = in_org(select(Role.pk), Role, org_id).where(Role.role_id == role_id)
+    return session.scalar(query.with_for_update(read=True)) is not None

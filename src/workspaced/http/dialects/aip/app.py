@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from workspaced.http.dialect import install_error_handlers, new_dialect_app
-from workspaced.http.dialects.aip import errors, me, organizations, settings_routes, users
+from workspaced.http.dialects.aip import (
+    errors,
+    me,
+    organization_admin,
+    organizations,
+    settings_routes,
+    users,
+)
 from workspaced.http.dialects.aip import workspaces as workspace_routes
 from workspaced.http.dialects.aip.schemas import ErrorResponse
 
@@ -30,6 +37,7 @@ def build() -> FastAPI:
     )
     for router in (
         organizations.router,
+        organization_admin.router,
         workspace_routes.router,
         users.router,
         settings_routes.router,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from workspaced.audit.service import AuditEventView
 from workspaced.kit.clock import rfc3339
 from workspaced.membership.service import MemberView
 from workspaced.models import Organization
+from workspaced.organization.users import OrgUserView
 from workspaced.preference.service import PreferencesView
 from workspaced.role.service import RoleView
 from workspaced.workspace.service import WorkspaceView, resource_name
@@ -71,4 +73,38 @@ def preferences(view: PreferencesView) -> dict[str, Any]:
     return {
         "name": f"{resource_name(view.org_slug, view.workspace_slug)}/preferences",
         "support_team_access": view.support_team_access,
+    }
+
+
+def org_user(view: OrgUserView) -> dict[str, Any]:
+    return {
+        "name": f"organizations/{view.org_slug}/users/{view.user_id}",
+        "user_id": str(view.user_id),
+        "email": view.email,
+        "username": view.username,
+        "display_name": view.display_name,
+        "org_role": view.org_role,
+        "create_time": rfc3339(view.create_time),
+        "update_time": rfc3339(view.update_time),
+    }
+
+
+def audit_event(view: AuditEventView) -> dict[str, Any]:
+    event = view.event
+    return {
+        "name": f"organizations/{view.org_slug}/auditEvents/{event.id}",
+        "event_id": str(event.id),
+        "time": rfc3339(event.time),
+        "actor": {
+            "user_id": str(event.actor_user_id) if event.actor_user_id else None,
+            "token_id": str(event.actor_token_id) if event.actor_token_id else None,
+        },
+        "action": event.action,
+        "resource": event.resource,
+        "organization": f"organizations/{view.org_slug}",
+        "before": event.before,
+        "after": event.after,
+        "request_id": event.request_id,
+        "client_ip": event.client_ip,
+        "user_agent": event.user_agent,
     }

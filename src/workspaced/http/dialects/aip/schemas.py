@@ -150,3 +150,62 @@ class Status(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: Status
+
+
+class OrgUserIn(_In):
+    email: str = Field(min_length=3, max_length=320)
+    org_role: str = Field(default="member", max_length=20, description="owner, admin or member")
+    display_name: str | None = Field(default=None, max_length=200)
+
+
+class OrgUserPatch(_In):
+    org_role: str = Field(max_length=20, description="owner, admin or member")
+
+
+class OrgUser(BaseModel):
+    name: str
+    user_id: str
+    email: str
+    username: str
+    display_name: str
+    org_role: str
+    create_time: str
+    update_time: str
+
+
+class OrgUserList(BaseModel):
+    users: list[OrgUser]
+    next_page_token: str
+
+
+class RoleIn(_In):
+    role_id: str = Field(min_length=1, max_length=63)
+    display_name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=1000)
+    permissions: list[str] = Field(max_length=100)
+
+
+class RolePatch(_In):
+    display_name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=1000)
+    permissions: list[str] | None = Field(default=None, max_length=100)
+
+
+class AuditEvent(BaseModel):
+    name: str
+    event_id: str
+    time: str
+    actor: dict[str, str | None]
+    action: str
+    resource: str
+    organization: str
+    before: dict[str, object] | None = None
+    after: dict[str, object] | None = None
+    request_id: str | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+
+class AuditEventList(BaseModel):
+    audit_events: list[AuditEvent]
+    next_page_token: str
