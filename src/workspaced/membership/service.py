@@ -352,13 +352,10 @@ def add(
     allow_role_display_name: bool = False,
 ) -> MemberView:
     """Make an organization member an explicit member of the workspace."""
-    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
-    require(ctx.access, "members:add")
-    org_id, ws_id = ctx.organization.id, ctx.workspace.id
-    role_id = roles.resolve_role_input(
-        session, org_id, role, allow_display_name=allow_role_display_name
+    ctx, role_id = _granting(
+        session, principal, org_ref, workspace_ref, "members:add", role, allow_role_display_name
     )
-    _require_grantable(session, ctx, role_id)
+    org_id, ws_id = ctx.organization.id, ctx.workspace.id
     user = _find_org_member(session, org_id, user_ref)
     if repository.get(session, org_id, ws_id, user.id) is not None:
         raise AlreadyExists(
@@ -392,12 +389,29 @@ def add(
     return _member_view(session, ctx, user.id)
 
 
-def _require_grantable(session: Session, ctx: WorkspaceContext, role_id: str) -> None:
-    """No escalation: a caller may grant a role only if they hold all of its permissions
-    (so a custom role with `members:add` cannot hand out `owner`)."""
+def _granting(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    permission: str,
+    role: str,
+    allow_role_display_name: bool,
+) -> tuple[WorkspaceContext, str]:
+    """Lock the workspace, check `permission`, and resolve the role to grant.
+
+    No escalation: a caller may grant a role only if they hold all of its permissions
+    (so a custom role with `members:add` cannot hand out `owner`).
+    """
+    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
+    require(ctx.access, permission)
+    role_id = roles.resolve_role_input(
+        session, ctx.organization.id, role, allow_display_name=allow_role_display_name
+    )
     missing = roles.permissions_of(session, ctx.organization.id, role_id) - ctx.access.permissions
     if missing:
         raise PermissionDenied(sorted(missing)[0], ctx.access.resource)
+    return ctx, role_id
 
 
 def _refuse_losing_last_owner(
@@ -419,12 +433,9 @@ def change_role(
     role: str,
     allow_role_display_name: bool = False,
 ) -> MemberView:
-    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
-    require(ctx.access, "members:update")
-    role_id = roles.resolve_role_input(
-        session, ctx.organization.id, role, allow_display_name=allow_role_display_name
+    ctx, role_id = _granting(
+        session, principal, org_ref, workspace_ref, "members:update", role, allow_role_display_name
     )
-    _require_grantable(session, ctx, role_id)
     membership = _find_membership(session, ctx, user_ref)
     if membership.role_id != role_id:
         if role_id != OWNER_ROLE_ID:
