@@ -28,6 +28,7 @@ PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
 
 # Tenant tables in dependency order (children first) for PostgreSQL cleanup.
 TENANT_TABLES = [
+    "audit_events",
     "invites",
     "workspace_preferences",
     "workspace_memberships",

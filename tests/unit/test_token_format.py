@@ -35,3 +35,12 @@ def test_digest_is_sha256() -> None:
 
     token = token_format.generate()
     assert token_format.digest(token) == hashlib.sha256(token.encode()).digest()
+
+
+def test_sortable_uuids_are_version_7_and_strictly_increasing() -> None:
+    from workspaced.kit.ids import sortable_uuid
+
+    ids = [sortable_uuid() for _ in range(5000)]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    assert {i.version for i in ids} == {7}

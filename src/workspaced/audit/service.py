@@ -15,7 +15,7 @@ from workspaced.authz.access import Principal
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
 from workspaced.kit import clock, filtering
 from workspaced.kit.errors import InvalidArgument, PermissionDenied
-from workspaced.kit.ids import parse_uuid
+from workspaced.kit.ids import parse_uuid, sortable_uuid
 from workspaced.kit.ordering import parse_order_by
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
@@ -43,7 +43,7 @@ def record(
     session.add(
         AuditEvent(
             org_id=org_id,
-            id=uuid.uuid4(),
+            id=sortable_uuid(),
             time=clock.now(),
             actor_user_id=actor.user_id if actor else None,
             actor_token_id=actor.token_id if actor else None,

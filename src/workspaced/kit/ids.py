@@ -6,6 +6,9 @@ A path segment that parses as a UUID is an id; anything else is a slug.
 from __future__ import annotations
 
 import re
+import secrets
+import threading
+import time
 import uuid
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -59,3 +62,21 @@ def slugify(text: str, max_length: int = WORKSPACE_SLUG_MAX) -> str:
     if not slug or parse_uuid(slug) is not None:
         slug = "workspace"
     return slug
+
+
+_last_sortable = 0
+_sortable_lock = threading.Lock()
+
+
+def sortable_uuid() -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness, strictly increasing
+    within this process, so ids issued in one transaction sort in the order issued."""
+    global _last_sortable
+    millis = time.time_ns() // 1_000_000
+    value = (millis << 80) | (0x7 << 76) | (secrets.randbits(12) << 64) | (0b10 << 62)
+    value |= secrets.randbits(62)
+    with _sortable_lock:
+        if value <= _last_sortable:
+            value = _last_sortable + 1
+        _last_sortable = value
+    return uuid.UUID(int=value)

@@ -25,4 +25,9 @@ class PersonalAccessToken(Base):
     last_used_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoke_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_personal_access_tokens_org_user", "org_id", "user_id"),)
+    __table_args__ = (
+        Index("ix_personal_access_tokens_org_user", "org_id", "user_id"),
+        # Keyset listing, newest first: a user's tokens, an organization's tokens (0003).
+        Index("ix_personal_access_tokens_user_create", "user_id", "create_time", "id"),
+        Index("ix_personal_access_tokens_org_create", "org_id", "create_time", "id"),
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -123,7 +124,7 @@ def resolve(
     org_access = organizations.resolve(session, principal, org_ref)
     org = org_access.organization
     workspace = repository.find_by_ref(session, org.id, workspace_ref, lock=lock)
-    if workspace is None:
+    if workspace is None or _purged(workspace):
         raise NotFound("workspace", workspace_ref)
     role_id = repository.member_role(session, org.id, workspace.id, principal.user_id)
     if not can_see_workspace(org_access.org_role, role_id):
@@ -140,6 +141,11 @@ def resolve(
         permissions=effective_permissions(org_access.org_role, workspace_permissions),
     )
     return WorkspaceContext(org, workspace, access)
+
+
+def _purged(workspace: Workspace) -> bool:
+    """Past its purge time a soft-deleted workspace is gone for every caller."""
+    return workspace.purge_time is not None and workspace.purge_time <= clock.now()
 
 
 def get(
@@ -286,6 +292,8 @@ def list_visible(
     query = repository.view_query(org.id).where(condition)
     if not show_deleted:
         query = query.where(Workspace.delete_time.is_(None))
+    else:
+        query = query.where(or_(Workspace.purge_time.is_(None), Workspace.purge_time > clock.now()))
     if only_member_of or org_access.org_role not in ORGANIZATION_ADMIN_ROLES:
         query = repository.visible_to_member(query, org.id, principal.user_id)
     query_id = fingerprint(
@@ -379,8 +387,6 @@ def undelete(
     workspace = ctx.workspace
     if workspace.delete_time is None:
         raise FailedPrecondition("the workspace is not deleted")
-    if workspace.purge_time is not None and workspace.purge_time <= clock.now():
-        raise NotFound("workspace", workspace_ref)
     if repository.live_slug_taken(session, ctx.organization.id, workspace.slug):
         raise AlreadyExists(
             f"workspace id {workspace.slug!r} was taken after the delete",

@@ -237,3 +237,21 @@ def test_undelete_of_live_workspace_is_failed_precondition(
     response = client.post(WS.format(org="acme") + "/ws:undelete", headers=owner.headers)
     assert response.status_code == 400
     assert error_of(response)["status"] == "FAILED_PRECONDITION"
+
+
+def test_a_workspace_past_its_purge_time_is_gone(client: TestClient, world: World) -> None:
+    from datetime import timedelta
+
+    from workspaced.kit import clock
+
+    owner = world.person("acme")
+    create(client, owner, "Old", "old")
+    url = WS.format(org="acme") + "/old"
+    client.delete(url, headers=owner.headers)
+    clock.advance(timedelta(days=31))
+    assert client.get(url, headers=owner.headers).status_code == 404
+    assert client.post(url + ":undelete", headers=owner.headers).status_code == 404
+    listed = client.get(
+        WS.format(org="acme"), params={"show_deleted": "true"}, headers=owner.headers
+    ).json()
+    assert listed["workspaces"] == []

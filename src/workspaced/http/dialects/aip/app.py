@@ -7,10 +7,12 @@ from fastapi import FastAPI
 from workspaced.http.dialect import install_error_handlers, new_dialect_app
 from workspaced.http.dialects.aip import (
     errors,
+    invites,
     me,
     organization_admin,
     organizations,
     settings_routes,
+    tokens,
     users,
 )
 from workspaced.http.dialects.aip import workspaces as workspace_routes
@@ -42,6 +44,8 @@ def build() -> FastAPI:
         users.router,
         settings_routes.router,
         me.router,
+        invites.router,
+        tokens.router,
     ):
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
     install_error_handlers(

@@ -1,0 +1,1 @@
+"""Invitations into a workspace: created by its owners, accepted once by the invitee."""

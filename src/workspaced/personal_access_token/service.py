@@ -1,0 +1,236 @@
+"""Personal access tokens: a user's own (create, list, revoke) and, for organization
+owners/admins, those whose home is their organization (list, revoke).
+
+The secret leaves the service once, from `create`; lists and audit events never carry it.
+Authentication (`auth.service.authenticate`) refuses revoked and expired tokens on the
+very next request, so revoking needs no cache invalidation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from workspaced.audit import service as audit
+from workspaced.auth.service import issue_token
+from workspaced.authz.access import Principal
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
+from workspaced.kit import clock, filtering
+from workspaced.kit.errors import InvalidArgument, NotFound, PermissionDenied
+from workspaced.kit.ids import parse_uuid
+from workspaced.kit.ordering import SortKey
+from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
+from workspaced.kit.pagination import PageRequest, keyset_page
+from workspaced.kit.sorting import timestamp_sort, uuid_sort
+from workspaced.kit.tenancy import AnySelect, in_org
+from workspaced.models import Organization, PersonalAccessToken
+from workspaced.organization import repository as organizations_repository
+from workspaced.organization import service as organizations
+from workspaced.personal_access_token import repository
+
+PAT = PersonalAccessToken
+MAX_LIFETIME = timedelta(days=365)
+DISPLAY_NAME_MAX = 200
+# Newest first; the id breaks ties in the same direction so one index scan serves a page.
+_ORDER = [
+    SortKey("create_time", timestamp_sort(PAT.create_time), True),
+    SortKey("id", uuid_sort(PAT.id), True),
+]
+
+
+@dataclass(frozen=True)
+class TokenView:
+    token_id: uuid.UUID
+    user_id: uuid.UUID
+    org_slug: str
+    display_name: str
+    create_time: datetime
+    expire_time: datetime | None
+    last_used_time: datetime | None
+
+    @property
+    def name(self) -> str:
+        return resource_name(self.user_id, self.token_id)
+
+
+def resource_name(user_id: uuid.UUID, token_id: uuid.UUID) -> str:
+    return f"users/{user_id}/tokens/{token_id}"
+
+
+def _view(row: Any) -> TokenView:
+    return TokenView(
+        token_id=row.id,
+        user_id=row.user_id,
+        org_slug=row.org_slug,
+        display_name=row.display_name,
+        create_time=row.create_time,
+        expire_time=row.expire_time,
+        last_used_time=row.last_used_time,
+    )
+
+
+def _validate_display_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidArgument("display_name", "must not be empty")
+    if len(value) > DISPLAY_NAME_MAX:
+        raise InvalidArgument("display_name", f"must be at most {DISPLAY_NAME_MAX} characters")
+    if any(ord(c) < 32 for c in value):
+        raise InvalidArgument("display_name", "must not contain control characters")
+    return value
+
+
+def _validate_expire_time(value: datetime | None) -> None:
+    if value is None:
+        return
+    if value.tzinfo is None:
+        raise InvalidArgument("expire_time", "must carry a time zone (e.g. 'Z')")
+    now = clock.now()
+    if value <= now:
+        raise InvalidArgument("expire_time", "must be in the future")
+    if value > now + MAX_LIFETIME:
+        raise InvalidArgument("expire_time", f"must be at most {MAX_LIFETIME.days} days ahead")
+
+
+def create(
+    session: Session,
+    principal: Principal,
+    *,
+    display_name: str,
+    expire_time: datetime | None = None,
+    org_ref: str | None = None,
+) -> tuple[TokenView, str]:
+    """A new token for the caller, at home in `org_ref` (default: the calling token's home
+    organization; the caller must be a member). Returns the view and the secret."""
+    display_name = _validate_display_name(display_name)
+    _validate_expire_time(expire_time)
+    org = organizations.resolve(
+        session, principal, org_ref if org_ref is not None else str(principal.home_org_id)
+    ).organization
+    row, secret = issue_token(
+        session,
+        user_id=principal.user_id,
+        org_id=org.id,
+        display_name=display_name,
+        expire_time=expire_time,
+    )
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=principal,
+        action="token.created",
+        resource=resource_name(principal.user_id, row.id),
+        after={
+            "display_name": display_name,
+            "organization": f"organizations/{org.slug}",
+            "expire_time": expire_time,
+        },
+    )
+    view = TokenView(
+        row.id, row.user_id, org.slug, display_name, row.create_time, row.expire_time, None
+    )
+    return view, secret
+
+
+def list_mine(
+    session: Session, principal: Principal, *, page: PageRequest, codec: PageTokenCodec
+) -> tuple[list[TokenView], str]:
+    """The caller's unrevoked tokens in every organization, newest first."""
+    query = repository.live_query().where(PAT.user_id == principal.user_id)
+    query_id = fingerprint("my-tokens", str(principal.user_id))
+    rows, token = keyset_page(session, query, _ORDER, page, codec, query_id)
+    return [_view(row) for row in rows], token
+
+
+def _find(session: Session, token_ref: str, query: AnySelect) -> Any:
+    token_id = parse_uuid(token_ref)
+    row = (
+        session.execute(query.where(PAT.id == token_id)).one_or_none()
+        if token_id is not None
+        else None
+    )
+    if row is None:
+        raise NotFound("token", token_ref)
+    return row
+
+
+def _revoke(session: Session, principal: Principal, row: Any, token_ref: str) -> None:
+    now = clock.now()
+    if not repository.revoke(session, row.id, now):
+        raise NotFound("token", token_ref)  # revoked concurrently
+    audit.record(
+        session,
+        org_id=row.org_id,
+        actor=principal,
+        action="token.revoked",
+        resource=resource_name(row.user_id, row.id),
+        before={"display_name": row.display_name},
+        after={"revoke_time": now},
+    )
+
+
+def revoke_mine(session: Session, principal: Principal, token_ref: str) -> None:
+    """Revoke one of the caller's tokens; anyone else's answers NotFound, like a missing one."""
+    row = _find(session, token_ref, repository.live_query().where(PAT.user_id == principal.user_id))
+    _revoke(session, principal, row, token_ref)
+
+
+def _administered(session: Session, principal: Principal, org_ref: str) -> Organization:
+    access = organizations.resolve(session, principal, org_ref)
+    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
+        raise PermissionDenied(
+            "organization:administer", f"organizations/{access.organization.slug}"
+        )
+    return access.organization
+
+
+def _user_field(operator: str, value: str, position: int) -> ColumnElement[bool]:
+    user_id = parse_uuid(value)
+    if operator not in ("=", "!=") or user_id is None:
+        raise InvalidArgument(
+            "filter", f"user_id supports = and != with a UUID (position {position})"
+        )
+    return (PAT.user_id == user_id) if operator == "=" else (PAT.user_id != user_id)
+
+
+def list_for_org(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    *,
+    page: PageRequest,
+    codec: PageTokenCodec,
+    filter_text: str = "",
+) -> tuple[list[TokenView], str]:
+    """Organization owners/admins: the unrevoked tokens at home in their organization."""
+    org = _administered(session, principal, org_ref)
+    condition = filtering.compile_filter(filtering.parse(filter_text), {"user_id": _user_field})
+    query = in_org(repository.live_query(), PAT, org.id).where(condition)
+    query_id = fingerprint("org-tokens", str(org.id), filter_text)
+    rows, token = keyset_page(session, query, _ORDER, page, codec, query_id)
+    return [_view(row) for row in rows], token
+
+
+def revoke_for_org(session: Session, principal: Principal, org_ref: str, token_ref: str) -> None:
+    """Organization owners/admins revoke a token at home in their organization. An admin
+    cannot revoke an owner's tokens (as they cannot remove an owner)."""
+    org = _administered(session, principal, org_ref)
+    row = _find(session, token_ref, in_org(repository.live_query(), PAT, org.id))
+    if row.user_id != principal.user_id:
+        caller = organizations_repository.membership(session, org.id, principal.user_id)
+        holder = organizations_repository.membership(session, org.id, row.user_id)
+        if (
+            caller is not None
+            and caller.org_role != OWNER_ROLE_ID
+            and holder is not None
+            and holder.org_role == OWNER_ROLE_ID
+        ):
+            denied = PermissionDenied("organization:administer", f"organizations/{org.slug}")
+            denied.message = "an organization admin cannot revoke an organization owner's tokens"
+            raise denied
+    _revoke(session, principal, row, token_ref)
