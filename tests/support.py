@@ -115,8 +115,16 @@ class TestDatabases:
             return
         engine = create_engine(url)
         with engine.begin() as connection:
-            connection.execute(text("DELETE FROM roles WHERE org_id IS NOT NULL"))
+            # TRUNCATE ... CASCADE empties `roles` too (it references organizations): keep the
+            # built-in rows the migration seeded, so every test sees a freshly migrated state.
+            connection.execute(
+                text(
+                    "CREATE TEMP TABLE built_in_roles ON COMMIT DROP AS "
+                    "SELECT * FROM roles WHERE org_id IS NULL"
+                )
+            )
             connection.execute(text(f"TRUNCATE {', '.join(TENANT_TABLES)} CASCADE"))
+            connection.execute(text("INSERT INTO roles SELECT * FROM built_in_roles"))
         engine.dispose()
 
 
