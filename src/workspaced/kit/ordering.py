@@ -74,7 +74,12 @@ def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]
         column = key.field.column
         beyond = column < values[i] if key.descending else column > values[i]
         alternatives.append(and_(*equal_prefix, beyond))
-    return or_(*alternatives)
+    # Implied by the OR below, but only a plain range on the leading key becomes an index
+    # condition: without it both databases walk the index from the first row and filter,
+    # so the page at position N costs O(N).
+    first, leading = keys[0].field.column, values[0]
+    bound = first <= leading if keys[0].descending else first >= leading
+    return and_(bound, or_(*alternatives))
 
 
 def row_key(keys: Sequence[SortKey], row: Any) -> list[Any]:

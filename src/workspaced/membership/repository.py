@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Subquery, Uuid, cast, delete, exists, func, literal, null, select
@@ -49,6 +50,15 @@ def _user_columns() -> list[Any]:
     ]
 
 
+# Building these subqueries (and SQLAlchemy's lazily computed column collections and cache
+# keys on them) cost more than running them: a listing builds several statements on top of
+# them per request. They are immutable SQL constructs holding only the two ids as bound
+# values, so one instance per workspace is shared; this caches SQL text, never rows or any
+# authorization decision.
+_SUBQUERY_CACHE = 4096
+
+
+@lru_cache(maxsize=_SUBQUERY_CACHE)
 def explicit_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
     """Explicit members of a workspace, as rows of the common member shape."""
     return (
@@ -70,6 +80,7 @@ def explicit_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
     )
 
 
+@lru_cache(maxsize=_SUBQUERY_CACHE)
 def organization_scoped_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
     """Organization owners/admins who reach the workspace through their org role only."""
     explicit = in_org(select(WM.user_id), WM, org_id).where(
