@@ -259,7 +259,17 @@ def test_audit_log_of_a_scripted_scenario(client: TestClient, world: World) -> N
     owner = world.person("acme")
     bob = world.person("acme", org_role="member")
     make_workspace(client, owner, "audited")
-    add_member(client, owner, "audited", bob.email, "viewer")
+    invite = client.post(
+        f"{WS}/audited/invites",
+        json={"email": bob.email, "role": "viewer"},
+        headers=owner.headers,
+    ).json()
+    accepted = client.post(
+        "/api/v1/invites:accept",
+        json={"invite_token": invite["invite_token"]},
+        headers=bob.headers,
+    )
+    assert accepted.status_code == 200, accepted.text
     client.patch(
         f"{WS}/audited/users/{bob.user_id}", json={"role": "editor"}, headers=owner.headers
     )
@@ -270,19 +280,24 @@ def test_audit_log_of_a_scripted_scenario(client: TestClient, world: World) -> N
         headers={**owner.headers, "X-Request-Id": "req-42", "User-Agent": "audit-test"},
     )
     response = client.get(
-        f"{ORG}/auditEvents", params={"filter": 'action:"workspace."'}, headers=owner.headers
+        f"{ORG}/auditEvents",
+        params={"filter": 'action:"workspace." OR action:"invite."'},
+        headers=owner.headers,
     )
     assert response.status_code == 200, response.text
     events = response.json()["audit_events"]
-    assert [e["action"] for e in events] == [
-        "workspace.created",
-        "workspace.member.added",
-        "workspace.member.role_changed",
-        "workspace.updated",
-        "workspace.member.removed",
-        "workspace.deleted",
+    assert [(e["action"], e["actor"]["user_id"]) for e in events] == [
+        ("workspace.created", owner.user_id),
+        ("invite.created", owner.user_id),
+        ("invite.accepted", bob.user_id),
+        ("workspace.member.added", bob.user_id),
+        ("workspace.member.role_changed", owner.user_id),
+        ("workspace.updated", owner.user_id),
+        ("workspace.member.removed", owner.user_id),
+        ("workspace.deleted", owner.user_id),
     ]
-    assert {e["actor"]["user_id"] for e in events} == {owner.user_id}
+    assert invite["invite_token"] not in response.text
+    events = [e for e in events if not e["action"].startswith("invite.")]
     changed = events[2]
     assert changed["before"] == {"role": "viewer"} and changed["after"] == {"role": "editor"}
     assert changed["resource"] == f"organizations/acme/workspaces/audited/users/{bob.user_id}"
@@ -291,7 +306,7 @@ def test_audit_log_of_a_scripted_scenario(client: TestClient, world: World) -> N
     by_actor = client.get(
         f"{ORG}/auditEvents", params={"filter": f"actor={bob.user_id}"}, headers=owner.headers
     ).json()["audit_events"]
-    assert by_actor == []
+    assert [e["action"] for e in by_actor] == ["invite.accepted", "workspace.member.added"]
     assert client.get(f"{ORG}/auditEvents", headers=bob.headers).status_code == 403
     newest = client.get(
         f"{ORG}/auditEvents",
