@@ -272,3 +272,35 @@ def test_concurrent_creates_of_one_slug_give_one_workspace(
         record("http unique live slug", counted != Counter({200: 1, 409: RACERS - 1}))
         assert counted == Counter({200: 1, 409: RACERS - 1})
         assert explicit(database, slug) == 1
+
+
+def test_concurrent_accepts_of_one_invite_give_one_membership(
+    server: httpx.Client, world: World, database: Database
+) -> None:
+    owner = world.person(ORG)
+    invitee = world.person(ORG, org_role="member")
+    for round_ in range(ROUNDS):
+        slug = f"invite-{round_}"
+        create(server, owner, slug)
+        invite = server.post(
+            f"/api/v1/organizations/{ORG}/workspaces/{slug}/invites",
+            json={"email": invitee.email, "role": "editor"},
+            headers=owner.headers,
+        )
+        assert invite.status_code == 200, invite.text
+        token = invite.json()["invite_token"]
+        responses = race(
+            [
+                lambda token=token: server.post(
+                    "/api/v1/invites:accept",
+                    json={"invite_token": token},
+                    headers=invitee.headers,
+                )
+                for _ in range(RACERS)
+            ]
+        )
+        members = explicit(database, slug)
+        ok = sum(1 for r in responses if r.status_code == 200)
+        record("http invite accept", members != 2 or ok != 1)
+        # The owner plus exactly one membership for the invitee; every other accept is refused.
+        assert members == 2 and ok == 1, statuses(responses)
