@@ -24,6 +24,27 @@ def find_by_ref(session: Session, ref: str, *, lock: bool = False) -> Organizati
     return session.scalars(query).one_or_none()
 
 
+def find_with_role(
+    session: Session, ref: str, user_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Organization, str] | None:
+    """An organization (by UUID or slug) with `user_id`'s role in it, in one query; None when
+    it does not exist or the user is not a member. `lock` locks the organization row."""
+    org_uuid = parse_uuid(ref)
+    query = (
+        select(Organization, OrganizationMembership.org_role)
+        .join(
+            OrganizationMembership,
+            (OrganizationMembership.org_id == Organization.id)
+            & (OrganizationMembership.user_id == user_id),
+        )
+        .where(Organization.id == org_uuid if org_uuid is not None else Organization.slug == ref)
+    )
+    if lock:
+        query = query.with_for_update(of=Organization)
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def membership(
     session: Session, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> OrganizationMembership | None:

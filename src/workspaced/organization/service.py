@@ -29,13 +29,10 @@ def resolve(
     session: Session, principal: Principal, org_ref: str, *, lock: bool = False
 ) -> OrganizationAccess:
     """The organization if the caller is a member of it; NotFound otherwise (no leak)."""
-    org = repository.find_by_ref(session, org_ref, lock=lock)
-    if org is None:
+    found = repository.find_with_role(session, org_ref, principal.user_id, lock=lock)
+    if found is None:
         raise NotFound("organization", org_ref)
-    membership = repository.membership(session, org.id, principal.user_id)
-    if membership is None:
-        raise NotFound("organization", org_ref)
-    return OrganizationAccess(org, membership.org_role)
+    return OrganizationAccess(*found)
 
 
 _SLUG_KEY = SortKey("slug", text_sort(Organization.slug), False)

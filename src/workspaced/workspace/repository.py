@@ -33,6 +33,35 @@ def find_by_ref(
     return session.scalars(query).first()
 
 
+def find_with_member_role(
+    session: Session, org_id: uuid.UUID, ref: str, user_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Workspace | None, str | None]:
+    """`find_by_ref` and `user_id`'s explicit role in the workspace, in one query."""
+    ws_uuid = parse_uuid(ref)
+    query = in_org(
+        select(Workspace, WorkspaceMembership.role_id).outerjoin(
+            WorkspaceMembership,
+            (WorkspaceMembership.org_id == Workspace.org_id)
+            & (WorkspaceMembership.workspace_id == Workspace.id)
+            & (WorkspaceMembership.user_id == user_id),
+        ),
+        Workspace,
+        org_id,
+    )
+    if ws_uuid is not None:
+        query = query.where(Workspace.id == ws_uuid)
+    else:
+        query = (
+            query.where(Workspace.slug == ref)
+            .order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
+            .limit(1)
+        )
+    if lock:
+        query = query.with_for_update(of=Workspace)
+    row = session.execute(query).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 def live_slug_taken(session: Session, org_id: uuid.UUID, slug: str) -> bool:
     query = in_org(select(Workspace.id), Workspace, org_id).where(
         Workspace.slug == slug, Workspace.delete_time.is_(None)

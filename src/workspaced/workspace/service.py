@@ -123,10 +123,11 @@ def resolve(
     """
     org_access = organizations.resolve(session, principal, org_ref)
     org = org_access.organization
-    workspace = repository.find_by_ref(session, org.id, workspace_ref, lock=lock)
+    workspace, role_id = repository.find_with_member_role(
+        session, org.id, workspace_ref, principal.user_id, lock=lock
+    )
     if workspace is None or _purged(workspace):
         raise NotFound("workspace", workspace_ref)
-    role_id = repository.member_role(session, org.id, workspace.id, principal.user_id)
     if not can_see_workspace(org_access.org_role, role_id):
         raise NotFound("workspace", workspace_ref)
     if workspace.delete_time is not None and not include_deleted:
