@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit.context import current_request
 from workspaced.authz.access import Principal
-from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
 from workspaced.kit import clock, filtering
-from workspaced.kit.errors import InvalidArgument, PermissionDenied
+from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ids import parse_uuid, sortable_uuid
 from workspaced.kit.ordering import parse_order_by
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
@@ -106,10 +105,7 @@ def list_events(
 ) -> tuple[list[AuditEventView], str]:
     """Organization owners/admins read their organization's audit log (oldest first by
     default; `order_by=time desc` for newest first)."""
-    access = organizations.resolve(session, principal, org_ref)
-    org: Organization = access.organization
-    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
-        raise PermissionDenied("organization:administer", f"organizations/{org.slug}")
+    org: Organization = organizations.resolve_admin(session, principal, org_ref).organization
     condition = filtering.compile_filter(
         filtering.parse(filter_text), {**FILTER_FIELDS, "actor": _actor_field}
     )

@@ -239,6 +239,18 @@ def string_field(name: str, column: Any) -> FieldCompiler:
     return compile_
 
 
+def search_field(name: str, *columns: Any) -> FieldCompiler:
+    """`name:"text"`: case-insensitive substring of any of `columns` (LIKE wildcards in the
+    text are matched literally)."""
+
+    def compile_(operator: str, value: str, position: int) -> ColumnElement[bool]:
+        _check_operator(operator, ":", position, name)
+        needle = value.lower()
+        return or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))
+
+    return compile_
+
+
 def parse_timestamp(value: str, position: int, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)

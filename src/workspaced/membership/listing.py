@@ -123,23 +123,6 @@ def _scope_filter(c: Any) -> filtering.FieldCompiler:
     return compile_
 
 
-def _search_filter(c: Any) -> filtering.FieldCompiler:
-    def compile_(operator: str, value: str, position: int) -> ColumnElement[bool]:
-        if operator != ":":
-            raise InvalidArgument("filter", f"search supports ':' only (position {position})")
-        needle = value.lower()
-        return (  # type: ignore[no-any-return]
-            c.display_name.ilike(f"%{_escape_like(needle)}%", escape="\\")
-            | c.email.ilike(f"%{_escape_like(needle)}%", escape="\\")
-        )
-
-    return compile_
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _page_of(
     session: Session,
     arms: Sequence[Subquery],
@@ -216,7 +199,7 @@ def list_users(
         fields = {
             "role": _role_filter(c, role_names),
             "role_scope": _scope_filter(c),
-            "search": _search_filter(c),
+            "search": filtering.search_field("search", c.display_name, c.email),
         }
         return filtering.compile_filter(tree, fields)
 
@@ -247,14 +230,10 @@ def resolve_for_org_admin(
     (theirs, hidden, deleted or missing), so the answer still reveals nothing about it.
     """
     if refuse_members_first:
-        org_access = organization_service.resolve(session, principal, org_ref)
-        if org_access.org_role not in ORGANIZATION_ADMIN_ROLES:
-            raise PermissionDenied(
-                "organization:administer", f"organizations/{org_access.organization.slug}"
-            )
+        organization_service.resolve_admin(session, principal, org_ref)
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     if ctx.access.org_role not in ORGANIZATION_ADMIN_ROLES:
-        raise PermissionDenied("organization:administer", ctx.access.resource)
+        raise PermissionDenied(organization_service.ADMINISTER, ctx.access.resource)
     return ctx
 
 

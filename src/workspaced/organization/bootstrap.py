@@ -10,7 +10,7 @@ from workspaced.audit import service as audit
 from workspaced.auth.service import issue_token
 from workspaced.authz.catalog import BUILT_IN_ORGANIZATION_ROLES, OWNER_ROLE_ID
 from workspaced.kit import clock
-from workspaced.kit.errors import FailedPrecondition, InvalidArgument
+from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ids import ORGANIZATION_SLUG_MAX, slug_problem
 from workspaced.models import OrganizationMembership
 from workspaced.organization import repository
@@ -67,11 +67,7 @@ def bootstrap(
             after={"org_role": role},
         )
     elif org_role is not None and org_role != membership.org_role:
-        if (
-            membership.org_role == OWNER_ROLE_ID
-            and repository.count_with_role(session, org.id, OWNER_ROLE_ID) <= 1
-        ):
-            raise FailedPrecondition("an organization must keep at least one owner")
+        organizations.refuse_losing_last_owner(session, org, membership)
         audit.record(
             session,
             org_id=org.id,

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.access import Principal
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
 from workspaced.kit import clock
-from workspaced.kit.errors import NotFound
+from workspaced.kit.errors import FailedPrecondition, NotFound, PermissionDenied
 from workspaced.kit.ordering import SortKey
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
@@ -33,6 +34,33 @@ def resolve(
     if found is None:
         raise NotFound("organization", org_ref)
     return OrganizationAccess(*found)
+
+
+ADMINISTER = "organization:administer"
+
+
+def resolve_admin(
+    session: Session, principal: Principal, org_ref: str, *, lock: bool = False
+) -> OrganizationAccess:
+    """The organization if the caller is one of its owners/admins: NotFound for outsiders,
+    PermissionDenied (naming `organization:administer`) for other members."""
+    access = resolve(session, principal, org_ref, lock=lock)
+    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
+        raise PermissionDenied(ADMINISTER, f"organizations/{access.organization.slug}")
+    return access
+
+
+def refuse_losing_last_owner(
+    session: Session, org: Organization, membership: OrganizationMembership
+) -> None:
+    """An organization keeps at least one owner. Callers hold the organization row lock."""
+    if (
+        membership.org_role == OWNER_ROLE_ID
+        and repository.count_with_role(session, org.id, OWNER_ROLE_ID) <= 1
+    ):
+        raise FailedPrecondition(
+            "an organization must keep at least one owner", reason="LAST_OWNER"
+        )
 
 
 _SLUG_KEY = SortKey("slug", text_sort(Organization.slug), False)

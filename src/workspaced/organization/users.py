@@ -18,7 +18,6 @@ from workspaced.audit import service as audit
 from workspaced.authz.access import Principal
 from workspaced.authz.catalog import (
     BUILT_IN_ORGANIZATION_ROLES,
-    ORGANIZATION_ADMIN_ROLES,
     OWNER_ROLE_ID,
 )
 from workspaced.kit import clock, filtering
@@ -46,8 +45,6 @@ from workspaced.organization import repository
 from workspaced.organization import service as organizations
 from workspaced.user import service as users
 from workspaced.workspace import repository as workspaces
-
-ADMINISTER = "organization:administer"
 
 
 @dataclass(frozen=True)
@@ -79,11 +76,6 @@ def _resource(org: Organization, user_id: uuid.UUID) -> str:
     return f"organizations/{org.slug}/users/{user_id}"
 
 
-def _require_admin(org: Organization, org_role: str) -> None:
-    if org_role not in ORGANIZATION_ADMIN_ROLES:
-        raise PermissionDenied(ADMINISTER, f"organizations/{org.slug}")
-
-
 def _require_owner_for(org: Organization, caller_role: str, *roles: str) -> None:
     """Only an owner may grant, change or remove the owner role."""
     if OWNER_ROLE_ID in roles and caller_role != OWNER_ROLE_ID:
@@ -96,19 +88,6 @@ def _validate_role(org_role: str) -> str:
     return org_role
 
 
-def _search(operator: str, value: str, position: int) -> ColumnElement[bool]:
-    if operator != ":":
-        raise InvalidArgument("filter", f"search supports ':' only (position {position})")
-    needle = value.lower()
-    return User.display_name.ilike(f"%{_escape(needle)}%", escape="\\") | User.email.ilike(
-        f"%{_escape(needle)}%", escape="\\"
-    )
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _org_role(operator: str, value: str, position: int) -> ColumnElement[bool]:
     if operator not in ("=", "!=") or value not in BUILT_IN_ORGANIZATION_ROLES:
         raise InvalidArgument(
@@ -118,7 +97,10 @@ def _org_role(operator: str, value: str, position: int) -> ColumnElement[bool]:
     return (column == value) if operator == "=" else (column != value)
 
 
-FILTER_FIELDS: dict[str, filtering.FieldCompiler] = {"org_role": _org_role, "search": _search}
+FILTER_FIELDS: dict[str, filtering.FieldCompiler] = {
+    "org_role": _org_role,
+    "search": filtering.search_field("search", User.display_name, User.email),
+}
 SORT_FIELDS = {
     "email": text_sort(User.email),
     "display_name": text_sort(User.display_name),
@@ -190,9 +172,8 @@ def add_user(
     display_name: str | None = None,
 ) -> OrgUserView:
     """Bring someone into the organization (creating the user if the email is new)."""
-    access = organizations.resolve(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
     org = access.organization
-    _require_admin(org, access.org_role)
     _validate_role(org_role)
     _require_owner_for(org, access.org_role, org_role)
     user = users.find_by_email(session, users.validate_email(email)) or users.create(
@@ -219,30 +200,17 @@ def add_user(
     return _view(org, membership, user)
 
 
-def _refuse_losing_last_owner(
-    session: Session, org: Organization, membership: OrganizationMembership
-) -> None:
-    if (
-        membership.org_role == OWNER_ROLE_ID
-        and repository.count_with_role(session, org.id, OWNER_ROLE_ID) <= 1
-    ):
-        raise FailedPrecondition(
-            "an organization must keep at least one owner", reason="LAST_OWNER"
-        )
-
-
 def update_user(
     session: Session, principal: Principal, org_ref: str, user_ref: str, *, org_role: str
 ) -> OrgUserView:
     # The organization row lock serializes every owner change of the organization.
-    access = organizations.resolve(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
     org = access.organization
-    _require_admin(org, access.org_role)
     _validate_role(org_role)
     membership, user = _member(session, org, user_ref)
     if membership.org_role != org_role:
         _require_owner_for(org, access.org_role, org_role, membership.org_role)
-        _refuse_losing_last_owner(session, org, membership)
+        organizations.refuse_losing_last_owner(session, org, membership)
         audit.record(
             session,
             org_id=org.id,
@@ -261,12 +229,11 @@ def update_user(
 def remove_user(session: Session, principal: Principal, org_ref: str, user_ref: str) -> None:
     """Remove a user from the organization, their workspace memberships and their tokens
     for it, atomically. Refused while they are the only owner of a live workspace."""
-    access = organizations.resolve(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
     org = access.organization
-    _require_admin(org, access.org_role)
     membership, user = _member(session, org, user_ref)
     _require_owner_for(org, access.org_role, membership.org_role)
-    _refuse_losing_last_owner(session, org, membership)
+    organizations.refuse_losing_last_owner(session, org, membership)
     for workspace_membership in _workspace_memberships(session, org.id, user.id):
         _leave_workspace(session, principal, org, workspace_membership)
     session.execute(

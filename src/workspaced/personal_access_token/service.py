@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from workspaced.audit import service as audit
 from workspaced.auth.service import issue_token
 from workspaced.authz.access import Principal
-from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
+from workspaced.authz.catalog import OWNER_ROLE_ID
 from workspaced.kit import clock, filtering
 from workspaced.kit.errors import InvalidArgument, NotFound, PermissionDenied
 from workspaced.kit.ids import parse_uuid
@@ -28,7 +28,7 @@ from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import timestamp_sort, uuid_sort
 from workspaced.kit.tenancy import AnySelect, in_org
-from workspaced.models import Organization, PersonalAccessToken
+from workspaced.models import PersonalAccessToken
 from workspaced.organization import repository as organizations_repository
 from workspaced.organization import service as organizations
 from workspaced.personal_access_token import repository
@@ -180,15 +180,6 @@ def revoke_mine(session: Session, principal: Principal, token_ref: str) -> None:
     _revoke(session, principal, row, token_ref)
 
 
-def _administered(session: Session, principal: Principal, org_ref: str) -> Organization:
-    access = organizations.resolve(session, principal, org_ref)
-    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
-        raise PermissionDenied(
-            "organization:administer", f"organizations/{access.organization.slug}"
-        )
-    return access.organization
-
-
 def _user_field(operator: str, value: str, position: int) -> ColumnElement[bool]:
     user_id = parse_uuid(value)
     if operator not in ("=", "!=") or user_id is None:
@@ -208,7 +199,7 @@ def list_for_org(
     filter_text: str = "",
 ) -> tuple[list[TokenView], str]:
     """Organization owners/admins: the unrevoked tokens at home in their organization."""
-    org = _administered(session, principal, org_ref)
+    org = organizations.resolve_admin(session, principal, org_ref).organization
     condition = filtering.compile_filter(filtering.parse(filter_text), {"user_id": _user_field})
     query = in_org(repository.live_query(), PAT, org.id).where(condition)
     query_id = fingerprint("org-tokens", str(org.id), filter_text)
@@ -219,7 +210,7 @@ def list_for_org(
 def revoke_for_org(session: Session, principal: Principal, org_ref: str, token_ref: str) -> None:
     """Organization owners/admins revoke a token at home in their organization. An admin
     cannot revoke an owner's tokens (as they cannot remove an owner)."""
-    org = _administered(session, principal, org_ref)
+    org = organizations.resolve_admin(session, principal, org_ref).organization
     row = _find(session, token_ref, in_org(repository.live_query(), PAT, org.id))
     if row.user_id != principal.user_id:
         caller = organizations_repository.membership(session, org.id, principal.user_id)

@@ -16,7 +16,6 @@ from workspaced.authz.access import Principal
 from workspaced.authz.catalog import (
     BUILT_IN_ORGANIZATION_ROLES,
     BUILT_IN_WORKSPACE_ROLES,
-    ORGANIZATION_ADMIN_ROLES,
     PERMISSIONS,
     WORKSPACE_SCOPE,
 )
@@ -27,11 +26,11 @@ from workspaced.kit.errors import (
     InUse,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
 )
 from workspaced.kit.ids import slug_problem
 from workspaced.kit.tenancy import in_org
-from workspaced.models import Invite, Organization, Role, WorkspaceMembership
+from workspaced.kit.validation import check_text
+from workspaced.models import Invite, Role, WorkspaceMembership
 from workspaced.organization import service as organizations
 from workspaced.role.service import RoleView, workspace_roles
 
@@ -39,15 +38,6 @@ ROLE_ID_MAX = 63
 DISPLAY_NAME_MAX = 200
 DESCRIPTION_MAX = 1000
 RESERVED_IDS = set(BUILT_IN_WORKSPACE_ROLES) | set(BUILT_IN_ORGANIZATION_ROLES)
-
-
-def _admin_org(session: Session, principal: Principal, org_ref: str) -> Organization:
-    access = organizations.resolve(session, principal, org_ref)
-    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
-        raise PermissionDenied(
-            "organization:administer", f"organizations/{access.organization.slug}"
-        )
-    return access.organization
 
 
 def _view(role: Role) -> RoleView:
@@ -68,15 +58,6 @@ def _validate_permissions(permissions: list[str]) -> list[str]:
     if not permissions:
         raise InvalidArgument("permissions", "must name at least one permission")
     return sorted(set(permissions))
-
-
-def _validate_text(field: str, value: str, max_length: int, *, required: bool) -> None:
-    if required and not value.strip():
-        raise InvalidArgument(field, "must not be empty")
-    if len(value) > max_length:
-        raise InvalidArgument(field, f"must be at most {max_length} characters")
-    if any(ord(c) < 32 for c in value):
-        raise InvalidArgument(field, "must not contain control characters")
 
 
 def _check_display_name_free(
@@ -118,14 +99,14 @@ def create(
     description: str = "",
     permissions: list[str],
 ) -> tuple[str, RoleView]:
-    org = _admin_org(session, principal, org_ref)
+    org = organizations.resolve_admin(session, principal, org_ref).organization
     problem = slug_problem(role_id, ROLE_ID_MAX)
     if problem:
         raise InvalidArgument("role_id", problem)
     if role_id in RESERVED_IDS:
         raise InvalidArgument("role_id", f"{role_id!r} is a built-in role")
-    _validate_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
-    _validate_text("description", description, DESCRIPTION_MAX, required=False)
+    check_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
+    check_text("description", description, DESCRIPTION_MAX, required=False)
     granted = _validate_permissions(permissions)
     if _find(session, org.id, role_id) is not None:
         raise AlreadyExists(f"role {role_id!r} already exists", resource_id=role_id)
@@ -166,7 +147,7 @@ def update(
     description: str | None = None,
     permissions: list[str] | None = None,
 ) -> tuple[str, RoleView]:
-    org = _admin_org(session, principal, org_ref)
+    org = organizations.resolve_admin(session, principal, org_ref).organization
     if role_id in BUILT_IN_WORKSPACE_ROLES:
         raise FailedPrecondition("built-in roles cannot be changed", reason="BUILT_IN_ROLE")
     role = _find(session, org.id, role_id, lock=True)
@@ -178,11 +159,11 @@ def update(
         "permissions": list(role.permissions),
     }
     if display_name is not None:
-        _validate_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
+        check_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
         _check_display_name_free(session, org.id, display_name, role_id)
         role.display_name = display_name
     if description is not None:
-        _validate_text("description", description, DESCRIPTION_MAX, required=False)
+        check_text("description", description, DESCRIPTION_MAX, required=False)
         role.description = description
     if permissions is not None:
         role.permissions = _validate_permissions(permissions)
@@ -205,7 +186,7 @@ def update(
 
 
 def delete(session: Session, principal: Principal, org_ref: str, role_id: str) -> None:
-    org = _admin_org(session, principal, org_ref)
+    org = organizations.resolve_admin(session, principal, org_ref).organization
     if role_id in BUILT_IN_WORKSPACE_ROLES:
         raise FailedPrecondition("built-in roles cannot be deleted", reason="BUILT_IN_ROLE")
     # The row lock conflicts with the share lock every grant of a custom role takes

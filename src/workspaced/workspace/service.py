@@ -35,6 +35,7 @@ from workspaced.kit.ordering import parse_order_by
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
+from workspaced.kit.validation import check_text
 from workspaced.models import Organization, Workspace, WorkspaceMembership, WorkspacePreferences
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
@@ -162,19 +163,6 @@ def get(
     return view_of(session, ctx.organization, ctx.workspace)
 
 
-def _validate_text(field: str, value: str | None, max_length: int, *, required: bool) -> None:
-    if value is None:
-        if required:
-            raise InvalidArgument(field, "is required")
-        return
-    if required and not value.strip():
-        raise InvalidArgument(field, "must not be empty")
-    if len(value) > max_length:
-        raise InvalidArgument(field, f"must be at most {max_length} characters")
-    if any(ord(c) < 32 for c in value):
-        raise InvalidArgument(field, "must not contain control characters")
-
-
 def _free_slug(session: Session, org_id: uuid.UUID, title: str) -> str:
     base = slugify(title, WORKSPACE_SLUG_MAX)
     if not repository.live_slug_taken(session, org_id, base):
@@ -200,9 +188,9 @@ def create(
 ) -> WorkspaceView:
     """Create a workspace; any organization member may, and becomes its owner."""
     org = organizations.resolve(session, principal, org_ref).organization
-    _validate_text("title", title, TITLE_MAX, required=True)
-    _validate_text("workspace_icon", icon, ICON_MAX, required=False)
-    _validate_text("workspace_icon_color", icon_color, ICON_COLOR_MAX, required=False)
+    check_text("title", title, TITLE_MAX, required=True)
+    check_text("workspace_icon", icon, ICON_MAX, required=False)
+    check_text("workspace_icon_color", icon_color, ICON_COLOR_MAX, required=False)
     if slug is not None:
         problem = slug_problem(slug, WORKSPACE_SLUG_MAX)
         if problem:
@@ -328,7 +316,7 @@ def update(
     for field, value in changes.items():
         if field not in UPDATABLE_FIELDS:
             raise InvalidArgument("update_mask", f"field {field!r} cannot be updated")
-        _validate_text(field, value, UPDATABLE_FIELDS[field], required=field == "title")
+        check_text(field, value, UPDATABLE_FIELDS[field], required=field == "title")
     if etag is not None and etag != ctx.workspace.etag:
         raise Aborted("the workspace changed since the etag was read", etag=ctx.workspace.etag)
     before = {field: getattr(ctx.workspace, field) for field in changes}
