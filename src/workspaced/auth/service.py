@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from workspaced.auth import token_format
@@ -32,14 +33,11 @@ def parse_authorization_header(value: str | None) -> str:
     return token
 
 
-def authenticate(session: Session, token: str) -> tuple[Principal, datetime | None]:
-    """The principal a well-formed token stands for, and the token's last_used_time.
-
-    A token works only while it is neither revoked nor expired and its user is still a
-    member of the token's home organization.
-    """
-    now = clock.now()
-    row = session.execute(
+@lru_cache(maxsize=1)
+def _token_lookup() -> Select[uuid.UUID, uuid.UUID, uuid.UUID, datetime | None, str]:
+    # Built once (values are bound parameters): the lookup runs on every request.
+    now = bindparam("now", type_=PersonalAccessToken.expire_time.type)
+    return (
         select(
             PersonalAccessToken.id,
             PersonalAccessToken.user_id,
@@ -54,11 +52,21 @@ def authenticate(session: Session, token: str) -> tuple[Principal, datetime | No
             & (OrganizationMembership.user_id == PersonalAccessToken.user_id),
         )
         .where(
-            PersonalAccessToken.secret_sha256 == token_format.digest(token),
+            PersonalAccessToken.secret_sha256 == bindparam("digest"),
             PersonalAccessToken.revoke_time.is_(None),
             or_(PersonalAccessToken.expire_time.is_(None), PersonalAccessToken.expire_time > now),
         )
-    ).one_or_none()
+    )
+
+
+def authenticate(session: Session, token: str) -> tuple[Principal, datetime | None]:
+    """The principal a well-formed token stands for, and the token's last_used_time.
+
+    A token works only while it is neither revoked nor expired and its user is still a
+    member of the token's home organization.
+    """
+    parameters = {"digest": token_format.digest(token), "now": clock.now()}
+    row = session.execute(_token_lookup(), parameters).one_or_none()
     if row is None:
         raise Unauthenticated("unknown, expired or revoked token")
     principal = Principal(

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from workspaced.auth import service as auth
@@ -12,6 +17,8 @@ from workspaced.authz.access import Principal
 from workspaced.kit.db import Database
 from workspaced.kit.page_tokens import PageTokenCodec
 from workspaced.models import ServerSecret
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,19 +37,48 @@ class AppContext:
         return cls(database, PageTokenCodec(key))
 
 
-def app_context(request: Request) -> AppContext:
+async def app_context(request: Request) -> AppContext:
+    # async (it does not block): FastAPI hands every sync dependency to a worker thread,
+    # and the hop costs more than the whole lookup.
     context: AppContext = request.app.state.workspaced
     return context
 
 
-def authenticate(request: Request, authorization: str | None) -> Principal:
+# An OFFSET up to this many rows still reads as a short index walk (about a millisecond).
+INLINE_OFFSET_MAX = 10_000
+
+
+async def run_read(database: Database, read: Callable[[], T], *, bounded: bool = True) -> T:
+    """Run a read transaction; `bounded` says an index bounds its work (a token lookup, a
+    keyed row, an unfiltered keyset page).
+
+    A bounded read on SQLite runs inline on the event loop: it is a call into a local file
+    that takes tens of microseconds, while handing it to a worker thread and back costs
+    hundreds, and WAL readers never wait for writers. On PostgreSQL a read waits on the
+    network, so it goes to the thread pool and the loop keeps serving; so does anything
+    that may scan (filters, deep offsets, unpaged lists) or wait on a lock (every write).
+    """
+    if bounded and database.is_sqlite:
+        return read()
+    return await run_in_threadpool(read)
+
+
+async def authenticate(request: Request, authorization: str | None) -> Principal:
     """Resolve the bearer token or raise Unauthenticated (each dialect renders it)."""
     token = auth.parse_authorization_header(authorization)
-    database = app_context(request).database
-    with database.read() as session:
-        principal, last_used = auth.authenticate(session, token)
+    database = request.app.state.workspaced.database
+
+    def lookup() -> tuple[Principal, datetime | None]:
+        with database.read() as session:
+            return auth.authenticate(session, token)
+
+    principal, last_used = await run_read(database, lookup)
     if auth.needs_last_used_update(last_used) and principal.token_id is not None:
-        with database.write() as session:
-            auth.touch_last_used(session, principal.token_id)
+        await run_in_threadpool(_touch_last_used, database, principal.token_id)
     request.state.principal = principal
     return principal
+
+
+def _touch_last_used(database: Database, token_id: uuid.UUID) -> None:
+    with database.write() as session:
+        auth.touch_last_used(session, token_id)

@@ -32,4 +32,10 @@ def rfc3339(value: datetime | None) -> str | None:
     """RFC 3339 UTC with microseconds and a `Z` suffix, or None."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.utcoffset() != _ZERO:
+        value = value.astimezone(UTC)
+    # isoformat is several times faster than strftime, and lists render many timestamps.
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+_ZERO = timedelta(0)

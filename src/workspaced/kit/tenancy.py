@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import BindParameter, Select
 
 S = TypeVar("S")
 
@@ -23,6 +23,7 @@ class TenantTable(Protocol):
     org_id: Any
 
 
-def in_org(statement: S, table: Any, org_id: uuid.UUID) -> S:
-    """`statement` restricted to rows of `table` that belong to organization `org_id`."""
+def in_org(statement: S, table: Any, org_id: uuid.UUID | BindParameter[Any]) -> S:
+    """`statement` restricted to rows of `table` that belong to organization `org_id`
+    (a value, or a bound parameter for statements built once and reused)."""
     return statement.where(table.org_id == org_id)  # type: ignore[attr-defined,no-any-return]

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Subquery, Uuid, cast, delete, exists, func, literal, null, select
+from sqlalchemy import (
+    Subquery,
+    Uuid,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
@@ -50,16 +61,21 @@ def _user_columns() -> list[Any]:
     ]
 
 
-# Building these subqueries (and SQLAlchemy's lazily computed column collections and cache
-# keys on them) cost more than running them: a listing builds several statements on top of
-# them per request. They are immutable SQL constructs holding only the two ids as bound
-# values, so one instance per workspace is shared; this caches SQL text, never rows or any
-# authorization decision.
-_SUBQUERY_CACHE = 4096
+# A member listing is built from these two subqueries. They hold no values: the
+# organization and workspace are the bound parameters `org_id` and `workspace_id` (see
+# `arm_parameters`), so each is built once per process and every statement built on them
+# is compiled once and reused from SQLAlchemy's cache. Building them per request cost more
+# than running them.
 
 
-@lru_cache(maxsize=_SUBQUERY_CACHE)
-def explicit_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
+def arm_parameters(org_id: uuid.UUID, workspace_id: uuid.UUID) -> dict[str, Any]:
+    """The values of the parameters `explicit_members` and `organization_scoped_members`
+    are bound to."""
+    return {"org_id": org_id, "workspace_id": workspace_id}
+
+
+@lru_cache(maxsize=1)
+def explicit_members() -> Subquery:
     """Explicit members of a workspace, as rows of the common member shape."""
     return (
         in_org(
@@ -73,18 +89,18 @@ def explicit_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
                 WM.update_time.label("updated_time"),
             ).join(User, User.id == WM.user_id),
             WM,
-            org_id,
+            bindparam("org_id"),
         )
-        .where(WM.workspace_id == workspace_id)
+        .where(WM.workspace_id == bindparam("workspace_id"))
         .subquery("explicit_members")
     )
 
 
-@lru_cache(maxsize=_SUBQUERY_CACHE)
-def organization_scoped_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> Subquery:
+@lru_cache(maxsize=1)
+def organization_scoped_members() -> Subquery:
     """Organization owners/admins who reach the workspace through their org role only."""
-    explicit = in_org(select(WM.user_id), WM, org_id).where(
-        WM.workspace_id == workspace_id, WM.user_id == OM.user_id
+    explicit = in_org(select(WM.user_id), WM, bindparam("org_id")).where(
+        WM.workspace_id == bindparam("workspace_id"), WM.user_id == OM.user_id
     )
     return (
         in_org(
@@ -98,7 +114,7 @@ def organization_scoped_members(org_id: uuid.UUID, workspace_id: uuid.UUID) -> S
                 OM.update_time.label("updated_time"),
             ).join(User, User.id == OM.user_id),
             OM,
-            org_id,
+            bindparam("org_id"),
         )
         .where(OM.org_role.in_(ORGANIZATION_ADMIN_ROLES), ~exists(explicit))
         .subquery("organization_members")

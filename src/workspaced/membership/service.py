@@ -56,8 +56,11 @@ __all__ = [
 
 
 def _member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) -> MemberView:
-    sub = repository.explicit_members(ctx.organization.id, ctx.workspace.id)
-    row = session.execute(select(sub).where(sub.c.user_id == user_id)).one()
+    sub = repository.explicit_members()
+    row = session.execute(
+        select(sub).where(sub.c.user_id == user_id),
+        repository.arm_parameters(ctx.organization.id, ctx.workspace.id),
+    ).one()
     return view_of_row(ctx, row, roles.display_names(session, ctx.organization.id))
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
@@ -24,24 +25,30 @@ def find_by_ref(session: Session, ref: str, *, lock: bool = False) -> Organizati
     return session.scalars(query).one_or_none()
 
 
+@lru_cache(maxsize=4)
+def _with_role_statement(by_id: bool, lock: bool) -> Select[Organization, str]:
+    # Built once per variant, values bound at execution: resolved on every request.
+    query = (
+        select(Organization, OrganizationMembership.org_role)
+        .join(
+            OrganizationMembership,
+            (OrganizationMembership.org_id == Organization.id)
+            & (OrganizationMembership.user_id == bindparam("user_id")),
+        )
+        .where((Organization.id if by_id else Organization.slug) == bindparam("ref"))
+    )
+    return query.with_for_update(of=Organization) if lock else query
+
+
 def find_with_role(
     session: Session, ref: str, user_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Organization, str] | None:
     """An organization (by UUID or slug) with `user_id`'s role in it, in one query; None when
     it does not exist or the user is not a member. `lock` locks the organization row."""
     org_uuid = parse_uuid(ref)
-    query = (
-        select(Organization, OrganizationMembership.org_role)
-        .join(
-            OrganizationMembership,
-            (OrganizationMembership.org_id == Organization.id)
-            & (OrganizationMembership.user_id == user_id),
-        )
-        .where(Organization.id == org_uuid if org_uuid is not None else Organization.slug == ref)
-    )
-    if lock:
-        query = query.with_for_update(of=Organization)
-    row = session.execute(query).one_or_none()
+    query = _with_role_statement(org_uuid is not None, lock)
+    parameters = {"user_id": user_id, "ref": org_uuid if org_uuid is not None else ref}
+    row = session.execute(query, parameters).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

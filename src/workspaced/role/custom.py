@@ -32,7 +32,7 @@ from workspaced.kit.tenancy import in_org
 from workspaced.kit.validation import check_text
 from workspaced.models import Invite, Role, WorkspaceMembership
 from workspaced.organization import service as organizations
-from workspaced.role.service import RoleView, workspace_roles
+from workspaced.role.service import RoleView, forget_custom_roles, workspace_roles
 
 ROLE_ID_MAX = 63
 DISPLAY_NAME_MAX = 200
@@ -126,6 +126,7 @@ def create(
     )
     session.add(role)
     session.flush()
+    forget_custom_roles(session)
     audit.record(
         session,
         org_id=org.id,
@@ -169,6 +170,7 @@ def update(
         role.permissions = _validate_permissions(permissions)
     role.update_time = clock.now()
     session.flush()
+    forget_custom_roles(session)
     audit.record(
         session,
         org_id=org.id,
@@ -219,6 +221,7 @@ def delete(session: Session, principal: Principal, org_ref: str, role_id: str) -
         )
     session.delete(role)
     session.flush()
+    forget_custom_roles(session)
     audit.record(
         session,
         org_id=org.id,

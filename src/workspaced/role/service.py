@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.catalog import BUILT_IN_WORKSPACE_ROLES, WORKSPACE_SCOPE
@@ -30,12 +31,32 @@ BUILT_IN_VIEWS = [
 ]
 
 
+@lru_cache(maxsize=1)
+def _custom_roles_statement() -> Select[Role]:
+    query = in_org(select(Role), Role, bindparam("org_id"))
+    return query.where(Role.scope == WORKSPACE_SCOPE).order_by(Role.role_id)
+
+
 def _custom_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:
-    query = in_org(select(Role), Role, org_id).where(Role.scope == WORKSPACE_SCOPE)
-    return [
-        RoleView(r.role_id, r.display_name, r.description, r.scope, frozenset(r.permissions), False)
-        for r in session.scalars(query.order_by(Role.role_id))
-    ]
+    # Read once per transaction: a request may need role names more than once. Writes of
+    # custom roles call `forget_custom_roles`.
+    cache: dict[uuid.UUID, list[RoleView]] = session.info.setdefault("custom_roles", {})
+    found = cache.get(org_id)
+    if found is None:
+        rows = session.scalars(_custom_roles_statement(), {"org_id": org_id})
+        found = [
+            RoleView(
+                r.role_id, r.display_name, r.description, r.scope, frozenset(r.permissions), False
+            )
+            for r in rows
+        ]
+        cache[org_id] = found
+    return found
+
+
+def forget_custom_roles(session: Session) -> None:
+    """Drop the transaction's copy of custom roles after writing one."""
+    session.info.pop("custom_roles", None)
 
 
 def workspace_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workspaced.kit.ids import parse_uuid
@@ -33,32 +34,43 @@ def find_by_ref(
     return session.scalars(query).first()
 
 
-def find_with_member_role(
-    session: Session, org_id: uuid.UUID, ref: str, user_id: uuid.UUID, *, lock: bool = False
-) -> tuple[Workspace | None, str | None]:
-    """`find_by_ref` and `user_id`'s explicit role in the workspace, in one query."""
-    ws_uuid = parse_uuid(ref)
+@lru_cache(maxsize=4)
+def _with_member_role_statement(by_id: bool, lock: bool) -> Select[Workspace, str | None]:
+    # Built once per variant, values bound at execution: resolved on every request.
     query = in_org(
         select(Workspace, WorkspaceMembership.role_id).outerjoin(
             WorkspaceMembership,
             (WorkspaceMembership.org_id == Workspace.org_id)
             & (WorkspaceMembership.workspace_id == Workspace.id)
-            & (WorkspaceMembership.user_id == user_id),
+            & (WorkspaceMembership.user_id == bindparam("user_id")),
         ),
         Workspace,
-        org_id,
+        bindparam("org_id"),
     )
-    if ws_uuid is not None:
-        query = query.where(Workspace.id == ws_uuid)
+    if by_id:
+        query = query.where(Workspace.id == bindparam("ref"))
     else:
+        # A slug names its live workspace, else its most recently deleted one.
         query = (
-            query.where(Workspace.slug == ref)
+            query.where(Workspace.slug == bindparam("ref"))
             .order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
             .limit(1)
         )
-    if lock:
-        query = query.with_for_update(of=Workspace)
-    row = session.execute(query).first()
+    return query.with_for_update(of=Workspace) if lock else query
+
+
+def find_with_member_role(
+    session: Session, org_id: uuid.UUID, ref: str, user_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Workspace | None, str | None]:
+    """`find_by_ref` and `user_id`'s explicit role in the workspace, in one query."""
+    ws_uuid = parse_uuid(ref)
+    query = _with_member_role_statement(ws_uuid is not None, lock)
+    parameters = {
+        "org_id": org_id,
+        "user_id": user_id,
+        "ref": ws_uuid if ws_uuid is not None else ref,
+    }
+    row = session.execute(query, parameters).first()
     return (None, None) if row is None else (row[0], row[1])
 
 

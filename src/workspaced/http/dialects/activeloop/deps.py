@@ -23,11 +23,11 @@ _bearer = HTTPBearer(
 )
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return authenticate(request, request.headers.get("authorization"))
+    return await authenticate(request, request.headers.get("authorization"))
 
 
 Caller = Annotated[Principal, Depends(caller)]

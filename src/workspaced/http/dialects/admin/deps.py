@@ -14,11 +14,11 @@ from workspaced.http.context import AppContext, app_context, authenticate
 _bearer = HTTPBearer(auto_error=False, description="Personal access token (`wsd_...`)")
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return authenticate(request, request.headers.get("authorization"))
+    return await authenticate(request, request.headers.get("authorization"))
 
 
 Caller = Annotated[Principal, Depends(caller)]

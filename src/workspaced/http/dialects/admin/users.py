@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from workspaced.http.context import run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.admin.deps import Caller, Context
 from workspaced.http.dialects.admin.problems import Problem
@@ -74,7 +75,7 @@ def _next_link(request: Request, limit: int, user_id: uuid.UUID | None, cursor: 
     response_description="Successful Response",
     openapi_extra=permission("organization:administer"),
 )
-def list_users(
+async def list_users(
     request: Request,
     org_id: Annotated[uuid.UUID, Path(description="The organization's id.")],
     workspace_id: Annotated[uuid.UUID, Path(description="The workspace's id.")],
@@ -101,17 +102,20 @@ def list_users(
         ),
     ] = None,
 ) -> Response:
-    with context.database.read() as session:
-        # Non-admins are refused before the lookup: one 403 for every workspace id.
-        ctx = memberships.resolve_for_org_admin(
-            session, caller, str(org_id), str(workspace_id), refuse_members_first=True
-        )
-        members, token = memberships.list_explicit_members(
-            session,
-            ctx,
-            page=PageRequest(limit, cursor or ""),
-            codec=context.page_tokens,
-            user_id=user_id,
-        )
+    def read() -> tuple[list[MemberView], str]:
+        with context.database.read() as session:
+            # Non-admins are refused before the lookup: one 403 for every workspace id.
+            ctx = memberships.resolve_for_org_admin(
+                session, caller, str(org_id), str(workspace_id), refuse_members_first=True
+            )
+            return memberships.list_explicit_members(
+                session,
+                ctx,
+                page=PageRequest(limit, cursor or ""),
+                codec=context.page_tokens,
+                user_id=user_id,
+            )
+
+    members, token = await run_read(context.database, read)
     links = {"next": _next_link(request, limit, user_id, token)} if token else {}
     return json_response({"links": links, "results": [_user(m) for m in members]})

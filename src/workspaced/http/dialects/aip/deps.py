@@ -14,14 +14,14 @@ from workspaced.kit.pagination import PageRequest
 _bearer = HTTPBearer(auto_error=False, description="Personal access token (`wsd_...`)")
 
 
-def caller(
+async def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return authenticate(request, request.headers.get("authorization"))
+    return await authenticate(request, request.headers.get("authorization"))
 
 
-def page_request(
+async def page_request(
     page_size: Annotated[
         int | None,
         Query(

@@ -159,13 +159,13 @@ def revoke_invite(
 _bearer = HTTPBearer(auto_error=False, description="Personal access token (`wsd_...`)")
 
 
-def optional_caller(
+async def optional_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The caller if an Authorization header is present (a bad one is still a 401)."""
     header = request.headers.get("authorization")
-    return None if header is None else authenticate(request, header)
+    return None if header is None else await authenticate(request, header)
 
 
 @router.post(

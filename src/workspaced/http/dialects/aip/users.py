@@ -5,11 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from workspaced.http.context import run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import render, schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
 from workspaced.http.responses import json_response
 from workspaced.membership import service as memberships
+from workspaced.membership.service import MemberView
 
 router = APIRouter()
 BASE = "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}/users"
@@ -21,7 +23,7 @@ BASE = "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}/users"
     openapi_extra=permission("members:list"),
     summary="List workspace users",
 )
-def list_users(
+async def list_users(
     organization_id: str,
     workspace_id: str,
     caller: Caller,
@@ -43,17 +45,21 @@ def list_users(
         ),
     ] = "",
 ) -> Response:
-    with context.database.read() as session:
-        items, token = memberships.list_users(
-            session,
-            caller,
-            organization_id,
-            workspace_id,
-            page=page,
-            codec=context.page_tokens,
-            filter_text=filter,
-            order_by=order_by,
-        )
+    def read() -> tuple[list[MemberView], str]:
+        with context.database.read() as session:
+            return memberships.list_users(
+                session,
+                caller,
+                organization_id,
+                workspace_id,
+                page=page,
+                codec=context.page_tokens,
+                filter_text=filter,
+                order_by=order_by,
+            )
+
+    # A filter may scan the workspace; order_by alone still walks an index.
+    items, token = await run_read(context.database, read, bounded=not filter)
     return json_response({"users": [render.member(m) for m in items], "next_page_token": token})
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
+from workspaced.http.context import run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import render, schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page, bare_etag, quoted
@@ -134,12 +135,16 @@ def undelete_workspace(
     openapi_extra=permission("workspaces:get"),
     summary="Get a workspace",
 )
-def get_workspace(
+async def get_workspace(
     organization_id: str, workspace_id: str, caller: Caller, context: Context
 ) -> Response:
-    with context.database.read() as session:
-        view = workspaces.get(session, caller, organization_id, workspace_id, include_deleted=True)
-    return _workspace_response(view)
+    def read() -> WorkspaceView:
+        with context.database.read() as session:
+            return workspaces.get(
+                session, caller, organization_id, workspace_id, include_deleted=True
+            )
+
+    return _workspace_response(await run_read(context.database, read))
 
 
 def _mask(update_mask: str | None, body: schemas.WorkspacePatch) -> dict[str, str | None]:

@@ -18,7 +18,7 @@ from workspaced.kit.ids import (
 )
 
 
-def caller(
+async def caller(
     request: Request,
     # An optional header parameter (as the seed documents it), so a missing header reaches
     # authentication and answers 401 rather than a 422 for a missing parameter.
@@ -26,7 +26,7 @@ def caller(
         str | None, Header(description="`Bearer <token>` with a personal access token (`wsd_...`)")
     ] = None,
 ) -> Principal:
-    return authenticate(request, authorization)
+    return await authenticate(request, authorization)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _names_something(ref: str, slug_max: int) -> bool:
     return parse_uuid(ref) is not None or is_valid_slug(ref, slug_max)
 
 
-def workspace_path(
+async def workspace_path(
     org_id: Annotated[str, Path(description="Organization ID")],
     workspace_id: Annotated[str, Path(description="Workspace ID")],
 ) -> WorkspacePath:

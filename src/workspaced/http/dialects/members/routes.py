@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
+from workspaced.http.context import INLINE_OFFSET_MAX, run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.members import render
 from workspaced.http.dialects.members.deps import Caller, Context, Target
@@ -22,6 +23,7 @@ from workspaced.http.dialects.members.schemas import (
 )
 from workspaced.http.responses import json_response
 from workspaced.membership import service as memberships
+from workspaced.membership.service import MemberView
 
 router = APIRouter(tags=["Workspace Members"])
 BASE = "/v1/orgs/{org_id}/workspaces/{workspace_id}/members"
@@ -53,7 +55,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     summary="List Workspace Members",
     openapi_extra=permission("members:list"),
 )
-def list_workspace_members(
+async def list_workspace_members(
     caller: Caller,
     where: Target,
     context: Context,
@@ -61,10 +63,15 @@ def list_workspace_members(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Members to skip")] = 0,
 ) -> Response:
     """Explicit members of the workspace, oldest first; `total` counts them all."""
-    with context.database.read() as session:
-        members, total = memberships.list_all_explicit(
-            session, caller, where.org, where.workspace, limit=limit, offset=offset
-        )
+
+    def read() -> tuple[list[MemberView], int]:
+        with context.database.read() as session:
+            return memberships.list_all_explicit(
+                session, caller, where.org, where.workspace, limit=limit, offset=offset
+            )
+
+    bounded = offset <= INLINE_OFFSET_MAX
+    members, total = await run_read(context.database, read, bounded=bounded)
     return json_response({"members": [render.member(m) for m in members], "total": total})
 
 

@@ -1,0 +1,103 @@
+"""The hot read path's shortcuts keep the answers right: statements built once bind each
+request's own values, the per-transaction copy of custom roles sees the transaction's own
+writes, and only bounded SQLite reads run on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from tests.support import Person, World
+from workspaced.auth import service as auth
+from workspaced.authz.access import Principal
+from workspaced.http.context import AppContext, run_read
+from workspaced.kit.db import Database
+from workspaced.kit.pagination import PageRequest
+from workspaced.membership import service as memberships
+from workspaced.organization import service as organizations
+from workspaced.role import custom as custom_roles
+from workspaced.role import service as roles
+from workspaced.workspace import service as workspaces
+
+
+def _principal(database: Database, person: Person) -> Principal:
+    with database.read() as session:
+        return auth.authenticate(session, person.token)[0]
+
+
+def _workspace_with_members(database: Database, owner: Person, people: list[Person]) -> str:
+    principal = _principal(database, owner)
+    with database.write() as session:
+        view = workspaces.create(session, principal, owner.org, title="Team")
+        for person in people:
+            memberships.add(
+                session, principal, owner.org, view.slug, user_ref=person.email, role="viewer"
+            )
+    return view.slug
+
+
+def test_cached_member_statements_bind_each_requests_workspace(
+    database: Database, world: World
+) -> None:
+    codec = AppContext.load(database).page_tokens
+    alice, bob = world.person("org-a"), world.person("org-b")
+    a_people = [world.person("org-a") for _ in range(3)]
+    b_people = [world.person("org-b") for _ in range(2)]
+    a_ws = _workspace_with_members(database, alice, a_people)
+    b_ws = _workspace_with_members(database, bob, b_people)
+    expected = {
+        (alice.org, a_ws): {p.user_id for p in [alice, *a_people]},
+        (bob.org, b_ws): {p.user_id for p in [bob, *b_people]},
+    }
+    # Alternate between the organizations so each statement is reused with new values,
+    # and page through in twos so the continued (token) variant is reused too.
+    for _ in range(2):
+        for (org, ws), wanted in expected.items():
+            owner = _principal(database, alice if org == alice.org else bob)
+            seen: list[str] = []
+            token = ""
+            while True:
+                with database.read() as session:
+                    items, token = memberships.list_users(
+                        session, owner, org, ws, page=PageRequest.of(2, token), codec=codec
+                    )
+                seen += [str(item.user_id) for item in items]
+                if not token:
+                    break
+            assert sorted(seen) == sorted(wanted)
+
+
+def test_custom_roles_read_in_a_transaction_include_its_own_writes(
+    database: Database, world: World
+) -> None:
+    admin = world.person("org-roles", org_role="owner")
+    principal = _principal(database, admin)
+    with database.write() as session:
+        org_id = organizations.resolve(session, principal, admin.org).organization.id
+        assert "auditor" not in roles.display_names(session, org_id)
+        custom_roles.create(
+            session,
+            principal,
+            admin.org,
+            role_id="auditor",
+            display_name="Auditor",
+            permissions=["workspaces:get"],
+        )
+        assert roles.display_names(session, org_id)["auditor"] == "Auditor"
+        custom_roles.delete(session, principal, admin.org, "auditor")
+        assert "auditor" not in roles.display_names(session, org_id)
+
+
+def test_only_bounded_sqlite_reads_run_on_the_event_loop(database: Database) -> None:
+    async def threads() -> tuple[int, int, int]:
+        here = threading.get_ident()
+        bounded = await run_read(database, threading.get_ident)
+        unbounded = await run_read(database, threading.get_ident, bounded=False)
+        return here, bounded, unbounded
+
+    loop_thread, bounded, unbounded = asyncio.run(threads())
+    assert unbounded != loop_thread  # scans and lock waits never block the loop
+    if database.is_sqlite:
+        assert bounded == loop_thread
+    else:  # a network round trip: always a worker thread
+        assert bounded != loop_thread
