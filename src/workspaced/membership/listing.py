@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Subquery, bindparam, select, union_all
+from sqlalchemy import BigInteger, ColumnElement, Integer, Subquery, bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from workspaced.authz.access import Principal, require
@@ -313,8 +313,8 @@ def _all_explicit_statement() -> AnySelect:
     return (
         select(sub)
         .order_by(sub.c.created_time, sub.c.user_id)
-        .offset(bindparam("offset", type_=Integer))
-        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=BigInteger))
+        .limit(bindparam("limit", type_=BigInteger))
     )
 
 

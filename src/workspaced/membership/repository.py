@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -116,7 +117,10 @@ def organization_scoped_members() -> Subquery:
             OM,
             bindparam("org_id"),
         )
-        .where(OM.org_role.in_(ORGANIZATION_ADMIN_ROLES), ~exists(explicit))
+        # Equalities, not IN: an IN list is an "expanding" parameter that SQLAlchemy rewrites
+        # into the SQL text on every execution, which would defeat building this once.
+        .where(or_(*(OM.org_role == role for role in sorted(ORGANIZATION_ADMIN_ROLES))))
+        .where(~exists(explicit))
         .subquery("organization_members")
     )
 
