@@ -255,15 +255,23 @@ def list_users(
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     require(ctx.access, "members:list")
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
-    role_names = roles.display_names(session, org_id)
+    # Only a filter on `role` needs the organization's role names to build its SQL (a
+    # false positive, e.g. "role" inside a search term, merely reads them).
+    filter_names = roles.display_names(session, org_id) if "role" in filter_text else {}
     statement = _users_statement(
-        filter_text, order_by, tuple(sorted(role_names.items())), bool(page.page_token)
+        filter_text, order_by, tuple(sorted(filter_names.items())), bool(page.page_token)
     )
     query_id = fingerprint("workspace-users", str(ws_id), filter_text, order_by)
     rows, token = _page_of(
         session, statement, repository.arm_parameters(org_id, ws_id), page, codec, query_id
     )
-    return [view_of_row(ctx, row, role_names) for row in rows], token
+    return _views(session, ctx, rows), token
+
+
+def _views(session: Session, ctx: WorkspaceContext, rows: Sequence[Any]) -> list[MemberView]:
+    workspace_roles = (row.role_id for row in rows if row.role_scope == "workspace")
+    role_names = roles.display_names_for(session, ctx.organization.id, workspace_roles)
+    return [view_of_row(ctx, row, role_names) for row in rows]
 
 
 def resolve_for_org_admin(
@@ -303,8 +311,7 @@ def list_explicit_members(
     statement = _explicit_statement(user_id is not None, bool(page.page_token))
     parameters = repository.arm_parameters(org_id, ws_id) | {"user_id": user_id}
     rows, token = _page_of(session, statement, parameters, page, codec, query_id)
-    role_names = roles.display_names(session, org_id)
-    return [view_of_row(ctx, row, role_names) for row in rows], token
+    return _views(session, ctx, rows), token
 
 
 @lru_cache(maxsize=1)
@@ -334,7 +341,6 @@ def list_all_explicit(
     # No limit reads to the end: SQLite's LIMIT -1 and PostgreSQL's LIMIT NULL both mean it.
     no_limit = -1 if session.get_bind().dialect.name == "sqlite" else None
     parameters |= {"offset": offset, "limit": no_limit if limit is None else limit}
-    role_names = roles.display_names(session, ctx.organization.id)
-    rows = session.connection().execute(_all_explicit_statement(), parameters)
-    members = [view_of_row(ctx, row, role_names) for row in rows]
+    rows = list(session.connection().execute(_all_explicit_statement(), parameters))
+    members = _views(session, ctx, rows)
     return members, ctx.workspace.member_count

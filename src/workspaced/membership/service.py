@@ -61,7 +61,8 @@ def _member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) ->
         select(sub).where(sub.c.user_id == user_id),
         repository.arm_parameters(ctx.organization.id, ctx.workspace.id),
     ).one()
-    return view_of_row(ctx, row, roles.display_names(session, ctx.organization.id))
+    names = roles.display_names_for(session, ctx.organization.id, [row.role_id])
+    return view_of_row(ctx, row, names)
 
 
 def _find_org_member(session: Session, org_id: uuid.UUID, user_ref: str) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -62,6 +63,19 @@ def forget_custom_roles(session: Session) -> None:
 def workspace_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:
     """Every role assignable in the organization's workspaces, built-in first."""
     return BUILT_IN_VIEWS + _custom_roles(session, org_id)
+
+
+BUILT_IN_NAMES = {r.role_id: r.display_name for r in BUILT_IN_WORKSPACE_ROLES.values()}
+
+
+def display_names_for(
+    session: Session, org_id: uuid.UUID, role_ids: Iterable[str]
+) -> dict[str, str]:
+    """Display names covering `role_ids`: the built-in names alone when every id is built in
+    (most pages), without reading the organization's custom roles."""
+    if all(role_id in BUILT_IN_NAMES for role_id in role_ids):
+        return BUILT_IN_NAMES
+    return display_names(session, org_id)
 
 
 def permissions_of(session: Session, org_id: uuid.UUID, role_id: str) -> frozenset[str]:
