@@ -101,3 +101,10 @@ def test_only_bounded_sqlite_reads_run_on_the_event_loop(database: Database) -> 
         assert bounded == loop_thread
     else:  # a network round trip: always a worker thread
         assert bounded != loop_thread
+
+
+def test_member_subqueries_have_the_column_order_views_unpack() -> None:
+    from workspaced.membership import repository
+
+    for arm in (repository.explicit_members(), repository.organization_scoped_members()):
+        assert tuple(arm.c.keys()) == repository.MEMBER_COLUMNS

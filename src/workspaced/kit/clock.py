@@ -34,8 +34,17 @@ def rfc3339(value: datetime | None) -> str | None:
         return None
     if value.utcoffset() != _ZERO:
         value = value.astimezone(UTC)
-    # isoformat is several times faster than strftime, and lists render many timestamps.
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # %-formatting of the fields: several times cheaper than strftime, or isoformat after
+    # `replace`, and list pages render two timestamps per item.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 _ZERO = timedelta(0)

@@ -64,26 +64,42 @@ class MemberView(NamedTuple):
 
 
 def view_of_row(ctx: WorkspaceContext, row: Any, role_names: dict[str, str]) -> MemberView:
-    if row.role_scope == "organization":
-        role_name = BUILT_IN_ORGANIZATION_ROLES[row.role_id].display_name
+    """A member view from a row of `repository.MEMBER_COLUMNS`, unpacked by position: a
+    SQLAlchemy Row resolves `row.name` only after a failed class-attribute lookup (an
+    exception raised and discarded each time), and pages read ten fields of fifty rows."""
+    (
+        user_id,
+        username,
+        display_name,
+        email,
+        avatar_url,
+        role_id,
+        role_scope,
+        added_by,
+        created_time,
+        updated_time,
+    ) = row
+    if role_scope == "organization":
+        role_name = BUILT_IN_ORGANIZATION_ROLES[role_id].display_name
     else:
-        role_name = role_names.get(row.role_id, row.role_id)
+        role_name = role_names.get(role_id, role_id)
+    organization, workspace = ctx.organization, ctx.workspace
     return MemberView(
-        org_id=ctx.organization.id,
-        org_slug=ctx.organization.slug,
-        workspace_id=ctx.workspace.id,
-        workspace_slug=ctx.workspace.slug,
-        user_id=row.user_id,
-        username=row.username,
-        display_name=row.display_name,
-        email=row.email,
-        avatar_url=row.avatar_url,
-        role_id=row.role_id,
-        role_display_name=role_name,
-        role_scope=row.role_scope,
-        added_by=row.added_by,
-        create_time=row.created_time,
-        update_time=row.updated_time,
+        organization.id,
+        organization.slug,
+        workspace.id,
+        workspace.slug,
+        user_id,
+        username,
+        display_name,
+        email,
+        avatar_url,
+        role_id,
+        role_name,
+        role_scope,
+        added_by,
+        created_time,
+        updated_time,
     )
 
 
@@ -269,7 +285,7 @@ def list_users(
 
 
 def _views(session: Session, ctx: WorkspaceContext, rows: Sequence[Any]) -> list[MemberView]:
-    workspace_roles = (row.role_id for row in rows if row.role_scope == "workspace")
+    workspace_roles = (row[5] for row in rows if row[6] == "workspace")  # role_id, role_scope
     role_names = roles.display_names_for(session, ctx.organization.id, workspace_roles)
     return [view_of_row(ctx, row, role_names) for row in rows]
 

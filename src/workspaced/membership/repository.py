@@ -69,6 +69,21 @@ def _user_columns() -> list[Any]:
 # than running them.
 
 
+# The columns of both member subqueries, in order (`listing.view_of_row` unpacks them).
+MEMBER_COLUMNS = (
+    "user_id",
+    "username",
+    "display_name",
+    "email",
+    "avatar_url",
+    "role_id",
+    "role_scope",
+    "added_by",
+    "created_time",
+    "updated_time",
+)
+
+
 def arm_parameters(org_id: uuid.UUID, workspace_id: uuid.UUID) -> dict[str, Any]:
     """The values of the parameters `explicit_members` and `organization_scoped_members`
     are bound to."""

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from workspaced.kit.ids import parse_uuid
 from workspaced.kit.tenancy import AnySelect, in_org
-from workspaced.models import User, Workspace, WorkspaceMembership
+from workspaced.models import (
+    Organization,
+    OrganizationMembership,
+    User,
+    Workspace,
+    WorkspaceMembership,
+)
+
+OM = OrganizationMembership
 
 
 def find_by_ref(
@@ -72,6 +80,50 @@ def find_with_member_role(
     }
     row = session.execute(query, parameters).first()
     return (None, None) if row is None else (row[0], row[1])
+
+
+@lru_cache(maxsize=4)
+def _with_organization_statement(
+    org_by_id: bool, workspace_by_id: bool
+) -> Select[Organization, str, Workspace | None, str | None]:
+    # The organization with the caller's org role, and the workspace with the caller's
+    # workspace role, in one round trip (the read path of every workspace request).
+    query = (
+        select(Organization, OM.org_role, Workspace, WorkspaceMembership.role_id)
+        .join(OM, (OM.org_id == Organization.id) & (OM.user_id == bindparam("user_id")))
+        .outerjoin(
+            Workspace,
+            (Workspace.org_id == Organization.id)
+            & ((Workspace.id if workspace_by_id else Workspace.slug) == bindparam("ref")),
+        )
+        .outerjoin(
+            WorkspaceMembership,
+            (WorkspaceMembership.org_id == Workspace.org_id)
+            & (WorkspaceMembership.workspace_id == Workspace.id)
+            & (WorkspaceMembership.user_id == bindparam("user_id")),
+        )
+        .where((Organization.id if org_by_id else Organization.slug) == bindparam("org_ref"))
+    )
+    if not workspace_by_id:
+        # A slug names its live workspace, else its most recently deleted one.
+        query = query.order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
+    return query.limit(1)
+
+
+def find_with_organization(
+    session: Session, org_ref: str, ref: str, user_id: uuid.UUID
+) -> tuple[Organization, str, Workspace | None, str | None] | None:
+    """(organization, the user's org role, workspace, the user's workspace role) in one
+    query; None when the organization does not exist or the user is not its member."""
+    org_uuid, ws_uuid = parse_uuid(org_ref), parse_uuid(ref)
+    query = _with_organization_statement(org_uuid is not None, ws_uuid is not None)
+    parameters = {
+        "user_id": user_id,
+        "org_ref": org_uuid if org_uuid is not None else org_ref,
+        "ref": ws_uuid if ws_uuid is not None else ref,
+    }
+    row = session.execute(query, parameters).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def live_slug_taken(session: Session, org_id: uuid.UUID, slug: str) -> bool:

@@ -122,14 +122,24 @@ def resolve(
     serializes every membership change of the workspace (PostgreSQL; SQLite's writer lock
     already does).
     """
-    org_access = organizations.resolve(session, principal, org_ref)
-    org = org_access.organization
-    workspace, role_id = repository.find_with_member_role(
-        session, org.id, workspace_ref, principal.user_id, lock=lock
-    )
+    if lock:
+        # Writers lock the workspace row alone (FOR UPDATE OF workspaces); the one-query
+        # read below outer-joins it, which PostgreSQL cannot lock. Two steps here.
+        org_access = organizations.resolve(session, principal, org_ref)
+        org, org_role = org_access.organization, org_access.org_role
+        workspace, role_id = repository.find_with_member_role(
+            session, org.id, workspace_ref, principal.user_id, lock=True
+        )
+    else:
+        found = repository.find_with_organization(
+            session, org_ref, workspace_ref, principal.user_id
+        )
+        if found is None:
+            raise NotFound("organization", org_ref)
+        org, org_role, workspace, role_id = found
     if workspace is None or _purged(workspace):
         raise NotFound("workspace", workspace_ref)
-    if not can_see_workspace(org_access.org_role, role_id):
+    if not can_see_workspace(org_role, role_id):
         raise NotFound("workspace", workspace_ref)
     if workspace.delete_time is not None and not include_deleted:
         raise Deleted("workspace", workspace_ref)
@@ -138,9 +148,9 @@ def resolve(
     )
     access = WorkspaceAccess(
         resource=resource_name(org.slug, workspace.slug),
-        org_role=org_access.org_role,
+        org_role=org_role,
         workspace_role_id=role_id,
-        permissions=effective_permissions(org_access.org_role, workspace_permissions),
+        permissions=effective_permissions(org_role, workspace_permissions),
     )
     return WorkspaceContext(org, workspace, access)
 
