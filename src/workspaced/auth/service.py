@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from workspaced.auth import token_format
@@ -59,7 +60,7 @@ def _token_lookup() -> Select[uuid.UUID, uuid.UUID, uuid.UUID, datetime | None, 
     )
 
 
-def authenticate(session: Session, token: str) -> tuple[Principal, datetime | None]:
+def authenticate(session: Session | Connection, token: str) -> tuple[Principal, datetime | None]:
     """The principal a well-formed token stands for, and the token's last_used_time.
 
     A token works only while it is neither revoked nor expired and its user is still a
@@ -69,10 +70,9 @@ def authenticate(session: Session, token: str) -> tuple[Principal, datetime | No
     row = session.execute(_token_lookup(), parameters).one_or_none()
     if row is None:
         raise Unauthenticated("unknown, expired or revoked token")
-    principal = Principal(
-        user_id=row.user_id, token_id=row.id, home_org_id=row.org_id, email=row.email
-    )
-    return principal, row.last_used_time
+    token_id, user_id, org_id, last_used_time, email = row
+    principal = Principal(user_id=user_id, token_id=token_id, home_org_id=org_id, email=email)
+    return principal, last_used_time
 
 
 def needs_last_used_update(last_used: datetime | None) -> bool:

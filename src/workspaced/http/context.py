@@ -69,8 +69,8 @@ async def authenticate(request: Request, authorization: str | None) -> Principal
     database = request.app.state.workspaced.database
 
     def lookup() -> tuple[Principal, datetime | None]:
-        with database.read() as session:
-            return auth.authenticate(session, token)
+        with database.read_connection() as connection:
+            return auth.authenticate(connection, token)
 
     principal, last_used = await run_read(database, lookup)
     if auth.needs_last_used_update(last_used) and principal.token_id is not None:
