@@ -6,7 +6,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import BindParameter, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workspaced.kit.ids import parse_uuid
@@ -143,7 +143,7 @@ def member_role(
     return session.scalar(query)
 
 
-def view_query(org_id: uuid.UUID) -> AnySelect:
+def view_query(org_id: uuid.UUID | BindParameter[Any]) -> AnySelect:
     """Workspace columns plus the creator's name and email, labelled by sort-key name."""
     return in_org(
         select(

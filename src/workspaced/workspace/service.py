@@ -6,9 +6,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,7 @@ from workspaced.kit.ordering import parse_order_by
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
+from workspaced.kit.tenancy import AnySelect
 from workspaced.kit.validation import check_text
 from workspaced.models import Organization, Workspace, WorkspaceMembership, WorkspacePreferences
 from workspaced.organization import service as organizations
@@ -77,29 +79,39 @@ class WorkspaceContext:
 
 
 def _view(org: Organization, row: Any) -> WorkspaceView:
+    # By key through the row's mapping: `row.name` on a SQLAlchemy Row raises and discards
+    # an AttributeError before it finds the column.
+    m = row._mapping
     return WorkspaceView(
-        uid=row.id,
-        slug=row.slug,
+        uid=m["id"],
+        slug=m["slug"],
         org_id=org.id,
         org_slug=org.slug,
-        title=row.title,
-        icon=row.icon,
-        icon_color=row.icon_color,
-        creator_id=row.creator_id,
-        creator_display_name=row.creator_display_name,
-        creator_email=row.creator_email,
-        create_time=row.create_time,
-        update_time=row.update_time,
-        delete_time=row.delete_time,
-        purge_time=row.purge_time,
-        etag=row.etag,
-        member_count=row.member_count,
+        title=m["title"],
+        icon=m["icon"],
+        icon_color=m["icon_color"],
+        creator_id=m["creator_id"],
+        creator_display_name=m["creator_display_name"],
+        creator_email=m["creator_email"],
+        create_time=m["create_time"],
+        update_time=m["update_time"],
+        delete_time=m["delete_time"],
+        purge_time=m["purge_time"],
+        etag=m["etag"],
+        member_count=m["member_count"],
     )
 
 
+@lru_cache(maxsize=1)
+def _view_by_id() -> AnySelect:
+    # Built once, values bound at execution: every workspace read and write ends here.
+    query = repository.view_query(bindparam("org_id"))
+    return query.where(Workspace.id == bindparam("workspace_id"))
+
+
 def view_of(session: Session, org: Organization, workspace: Workspace) -> WorkspaceView:
-    query = repository.view_query(org.id).where(Workspace.id == workspace.id)
-    return _view(org, session.execute(query).one())
+    parameters = {"org_id": org.id, "workspace_id": workspace.id}
+    return _view(org, session.execute(_view_by_id(), parameters).one())
 
 
 def resource_name(org_slug: str, workspace_slug: str) -> str:
