@@ -4,6 +4,8 @@ python -m bench all --quick      # the CI smoke run: small data, short runs, no 
 python -m bench all              # the published numbers (tens of minutes)
 python -m bench reads|depth|writes|scaleout|peers [--quick]
 python -m bench seed --database-url URL [--org acme --workspaces N --members N]
+python -m bench profile [--quick]       # where the server's time goes (py-spy)
+python -m bench instructions [--quick]  # CPU instructions per request (callgrind)
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import profile
 
         profile.main(argv[1:])
+        return 0
+    if argv and argv[0] == "instructions":
+        from bench import instructions
+
+        instructions.main(argv[1:])
         return 0
     if argv and argv[0] == "seed":
         from bench import seed
