@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from tests.support import Person, World
 from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
@@ -108,3 +110,21 @@ def test_member_subqueries_have_the_column_order_views_unpack() -> None:
 
     for arm in (repository.explicit_members(), repository.organization_scoped_members()):
         assert tuple(arm.c.keys()) == repository.MEMBER_COLUMNS
+
+
+def test_sqlite_reads_leave_the_loop_when_the_database_is_not_in_wal_mode(
+    database: Database,
+) -> None:
+    # Where SQLite cannot use WAL (some network filesystems) it keeps a rollback journal
+    # and readers wait for writers: such reads must not run on the event loop. The test
+    # database is in WAL mode, as the server asks; the journal-mode finding is replaced.
+    if not database.is_sqlite:
+        pytest.skip("a SQLite journal-mode rule")
+    assert database.reads_never_wait  # detected from PRAGMA journal_mode on this file
+    database.__dict__["reads_never_wait"] = False
+
+    async def threads() -> tuple[int, int]:
+        return threading.get_ident(), await run_read(database, threading.get_ident)
+
+    loop_thread, bounded = asyncio.run(threads())
+    assert bounded != loop_thread

@@ -52,13 +52,14 @@ async def run_read(database: Database, read: Callable[[], T], *, bounded: bool =
     """Run a read transaction; `bounded` says an index bounds its work (a token lookup, a
     keyed row, an unfiltered keyset page).
 
-    A bounded read on SQLite runs inline on the event loop: it is a call into a local file
-    that takes tens of microseconds, while handing it to a worker thread and back costs
-    hundreds, and WAL readers never wait for writers. On PostgreSQL a read waits on the
-    network, so it goes to the thread pool and the loop keeps serving; so does anything
-    that may scan (filters, deep offsets, unpaged lists) or wait on a lock (every write).
+    A bounded read on SQLite in WAL mode runs inline on the event loop: it is a call into
+    a local file that takes tens of microseconds, while handing it to a worker thread and
+    back costs hundreds, and WAL readers never wait for writers. On PostgreSQL a read
+    waits on the network, so it goes to the thread pool and the loop keeps serving; so
+    does anything that may scan (filters, deep offsets, unpaged lists) or wait on a lock
+    (every write, and every read of a SQLite database left in rollback-journal mode).
     """
-    if bounded and database.is_sqlite:
+    if bounded and database.reads_never_wait:
         return read()
     return await run_in_threadpool(read)
 

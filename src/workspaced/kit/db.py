@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
@@ -197,6 +198,17 @@ class Database:
             session = stack.enter_context(self._writer())
             stack.enter_context(session.begin())
             yield session
+
+    @cached_property
+    def reads_never_wait(self) -> bool:
+        """Whether a read can never wait for a lock: SQLite in WAL mode. (The server asks
+        for WAL, but SQLite keeps its rollback journal where WAL is impossible, e.g. on
+        some network filesystems, and there readers wait for writers.)"""
+        if not self.is_sqlite:
+            return False
+        with self.engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        return mode == "wal"
 
     def ping(self) -> bool:
         try:
