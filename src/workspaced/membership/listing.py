@@ -330,15 +330,29 @@ def list_explicit_members(
     return _views(session, ctx, rows), token
 
 
-@lru_cache(maxsize=1)
-def _all_explicit_statement() -> AnySelect:
+@lru_cache(maxsize=2)
+def _all_explicit_statement(limited: bool) -> AnySelect:
     sub = repository.explicit_members()
-    return (
+    query = (
         select(sub)
         .order_by(sub.c.created_time, sub.c.user_id)
         .offset(bindparam("offset", type_=BigInteger))
-        .limit(bindparam("limit", type_=BigInteger))
     )
+    return query.limit(bindparam("limit", type_=BigInteger)) if limited else query
+
+
+@lru_cache(maxsize=1)
+def _one_member_statement() -> AnySelect:
+    sub = repository.explicit_members()
+    return select(sub).where(sub.c.user_id == bindparam("user_id"))
+
+
+def member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) -> MemberView:
+    """One explicit member of the workspace (who must be one)."""
+    parameters = repository.arm_parameters(ctx.organization.id, ctx.workspace.id)
+    parameters["user_id"] = user_id
+    row = session.connection().execute(_one_member_statement(), parameters).one()
+    return _views(session, ctx, [row])[0]
 
 
 def list_all_explicit(
@@ -354,9 +368,8 @@ def list_all_explicit(
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     require(ctx.access, "members:list")
     parameters = repository.arm_parameters(ctx.organization.id, ctx.workspace.id)
-    # No limit reads to the end: SQLite's LIMIT -1 and PostgreSQL's LIMIT NULL both mean it.
-    no_limit = -1 if session.get_bind().dialect.name == "sqlite" else None
-    parameters |= {"offset": offset, "limit": no_limit if limit is None else limit}
-    rows = list(session.connection().execute(_all_explicit_statement(), parameters))
+    parameters |= {"offset": offset, "limit": limit}
+    statement = _all_explicit_statement(limit is not None)
+    rows = list(session.connection().execute(statement, parameters))
     members = _views(session, ctx, rows)
     return members, ctx.workspace.member_count

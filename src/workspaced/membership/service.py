@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,8 +31,8 @@ from workspaced.membership.listing import (  # re-exported: the membership API i
     list_all_explicit,
     list_explicit_members,
     list_users,
+    member_view,
     resolve_for_org_admin,
-    view_of_row,
 )
 from workspaced.models import User, WorkspaceMembership
 from workspaced.organization import repository as organizations
@@ -53,16 +52,6 @@ __all__ = [
     "remove",
     "resolve_for_org_admin",
 ]
-
-
-def _member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) -> MemberView:
-    sub = repository.explicit_members()
-    row = session.execute(
-        select(sub).where(sub.c.user_id == user_id),
-        repository.arm_parameters(ctx.organization.id, ctx.workspace.id),
-    ).one()
-    names = roles.display_names_for(session, ctx.organization.id, [row.role_id])
-    return view_of_row(ctx, row, names)
 
 
 def _find_org_member(session: Session, org_id: uuid.UUID, user_ref: str) -> User:
@@ -125,7 +114,7 @@ def add(
         resource=f"{ctx.access.resource}/users/{user.id}",
         after={"role": role_id},
     )
-    return _member_view(session, ctx, user.id)
+    return member_view(session, ctx, user.id)
 
 
 def _granting(
@@ -191,7 +180,7 @@ def change_role(
         membership.role_id = role_id
         membership.update_time = clock.now()
         session.flush()
-    return _member_view(session, ctx, membership.user_id)
+    return member_view(session, ctx, membership.user_id)
 
 
 def remove(
