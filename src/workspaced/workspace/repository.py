@@ -22,6 +22,10 @@ from workspaced.models import (
 OM = OrganizationMembership
 
 
+# A slug names its live workspace, else its most recently deleted one: this order, limit 1.
+_LIVE_FIRST = (Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
+
+
 def find_by_ref(
     session: Session, org_id: uuid.UUID, ref: str, *, lock: bool = False
 ) -> Workspace | None:
@@ -32,38 +36,34 @@ def find_by_ref(
     if ws_uuid is not None:
         query = query.where(Workspace.id == ws_uuid)
     else:
-        query = (
-            query.where(Workspace.slug == ref)
-            .order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
-            .limit(1)
-        )
+        query = query.where(Workspace.slug == ref).order_by(*_LIVE_FIRST).limit(1)
     if lock:
         query = query.with_for_update()
     return session.scalars(query).first()
+
+
+def _member_role_of_caller() -> tuple[Any, Any]:
+    """Outer-join target and condition: the `user_id` parameter's explicit membership."""
+    return (
+        WorkspaceMembership,
+        (WorkspaceMembership.org_id == Workspace.org_id)
+        & (WorkspaceMembership.workspace_id == Workspace.id)
+        & (WorkspaceMembership.user_id == bindparam("user_id")),
+    )
 
 
 @lru_cache(maxsize=4)
 def _with_member_role_statement(by_id: bool, lock: bool) -> Select[Workspace, str | None]:
     # Built once per variant, values bound at execution: resolved on every request.
     query = in_org(
-        select(Workspace, WorkspaceMembership.role_id).outerjoin(
-            WorkspaceMembership,
-            (WorkspaceMembership.org_id == Workspace.org_id)
-            & (WorkspaceMembership.workspace_id == Workspace.id)
-            & (WorkspaceMembership.user_id == bindparam("user_id")),
-        ),
+        select(Workspace, WorkspaceMembership.role_id).outerjoin(*_member_role_of_caller()),
         Workspace,
         bindparam("org_id"),
     )
     if by_id:
         query = query.where(Workspace.id == bindparam("ref"))
     else:
-        # A slug names its live workspace, else its most recently deleted one.
-        query = (
-            query.where(Workspace.slug == bindparam("ref"))
-            .order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
-            .limit(1)
-        )
+        query = query.where(Workspace.slug == bindparam("ref")).order_by(*_LIVE_FIRST).limit(1)
     return query.with_for_update(of=Workspace) if lock else query
 
 
@@ -96,18 +96,10 @@ def _with_organization_statement(
             (Workspace.org_id == Organization.id)
             & ((Workspace.id if workspace_by_id else Workspace.slug) == bindparam("ref")),
         )
-        .outerjoin(
-            WorkspaceMembership,
-            (WorkspaceMembership.org_id == Workspace.org_id)
-            & (WorkspaceMembership.workspace_id == Workspace.id)
-            & (WorkspaceMembership.user_id == bindparam("user_id")),
-        )
+        .outerjoin(*_member_role_of_caller())
         .where((Organization.id if org_by_id else Organization.slug) == bindparam("org_ref"))
     )
-    if not workspace_by_id:
-        # A slug names its live workspace, else its most recently deleted one.
-        query = query.order_by(Workspace.delete_time.is_not(None), Workspace.delete_time.desc())
-    return query.limit(1)
+    return (query if workspace_by_id else query.order_by(*_LIVE_FIRST)).limit(1)
 
 
 def find_with_organization(
