@@ -145,32 +145,27 @@ def _admin_engine(database_url: str):  # type: ignore[no-untyped-def]
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
-def _terminate(database_url: str, name: str) -> int:
+def _other_backends(database_url: str, name: str, aggregate: str) -> int:
+    """`aggregate` over the backends connected to database `name` (other than ours)."""
     engine = _admin_engine(database_url)
     with engine.connect() as connection:
-        killed = connection.execute(
+        value = connection.execute(
             text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                f"SELECT {aggregate} FROM pg_stat_activity "
                 "WHERE datname = :name AND pid <> pg_backend_pid()"
             ),
             {"name": name},
         ).scalar_one()
     engine.dispose()
-    return int(killed)
+    return int(value)
+
+
+def _terminate(database_url: str, name: str) -> int:
+    return _other_backends(database_url, name, "count(pg_terminate_backend(pid))")
 
 
 def _connections(database_url: str, name: str) -> int:
-    engine = _admin_engine(database_url)
-    with engine.connect() as connection:
-        count = connection.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        ).scalar_one()
-    engine.dispose()
-    return int(count)
+    return _other_backends(database_url, name, "count(*)")
 
 
 def _wait_for_connections(database_url: str, name: str, seconds: float = 10) -> bool:
