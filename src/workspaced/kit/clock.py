@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+_ZERO = timedelta(0)
 
 
 def now() -> datetime:
@@ -45,6 +46,3 @@ def rfc3339(value: datetime | None) -> str | None:
         value.second,
         value.microsecond,
     )
-
-
-_ZERO = timedelta(0)
