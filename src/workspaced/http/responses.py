@@ -1,5 +1,7 @@
 """Fast JSON responses: services' results are serialized once, by orjson, and never
-re-validated on the way out (the OpenAPI models document them; tests check conformance)."""
+re-validated on the way out (the OpenAPI models document them; tests check conformance).
+Renderers may hand over `uuid.UUID` values as they are: orjson writes the canonical text,
+the same as `str()`, without a Python call per id."""
 
 from __future__ import annotations
 

@@ -10,13 +10,14 @@ check with `SELECT ... FOR UPDATE`.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, Uuid, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import ArgumentError
@@ -67,6 +68,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         # `replace(tzinfo=...)`, which costs more than the parse; pages hold many of them.
         def process(value: str | None) -> datetime | None:
             return None if value is None else datetime.fromisoformat(value + "+00:00")
+
+        return process
+
+
+class UUIDType(TypeDecorator[uuid.UUID]):
+    """`Uuid` (native `uuid` in PostgreSQL, 32 hex digits in SQLite) with a faster SQLite
+    result conversion: `UUID(int=...)` skips the string clean-up and argument checks of
+    `UUID(hex)`, which cost twice as much, and a page of members holds a hundred ids."""
+
+    impl = Uuid
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: str | None) -> uuid.UUID | None:
+            return None if value is None else uuid.UUID(int=int(value, 16))
 
         return process
 

@@ -63,7 +63,22 @@ class MemberView(NamedTuple):
     update_time: datetime
 
 
-def view_of_row(ctx: WorkspaceContext, row: Any, role_names: dict[str, str]) -> MemberView:
+class PageScope(NamedTuple):
+    """The organization and workspace fields every member view of one page repeats: read
+    from the ORM entities once per page, not once per row."""
+
+    org_id: uuid.UUID
+    org_slug: str
+    workspace_id: uuid.UUID
+    workspace_slug: str
+
+    @classmethod
+    def of(cls, ctx: WorkspaceContext) -> PageScope:
+        organization, workspace = ctx.organization, ctx.workspace
+        return cls(organization.id, organization.slug, workspace.id, workspace.slug)
+
+
+def view_of_row(scope: PageScope, row: Any, role_names: dict[str, str]) -> MemberView:
     """A member view from a row of `repository.MEMBER_COLUMNS`, unpacked by position: a
     SQLAlchemy Row resolves `row.name` only after a failed class-attribute lookup (an
     exception raised and discarded each time), and pages read ten fields of fifty rows."""
@@ -83,12 +98,8 @@ def view_of_row(ctx: WorkspaceContext, row: Any, role_names: dict[str, str]) -> 
         role_name = BUILT_IN_ORGANIZATION_ROLES[role_id].display_name
     else:
         role_name = role_names.get(role_id, role_id)
-    organization, workspace = ctx.organization, ctx.workspace
     return MemberView(
-        organization.id,
-        organization.slug,
-        workspace.id,
-        workspace.slug,
+        *scope,
         user_id,
         username,
         display_name,
@@ -286,8 +297,9 @@ def list_users(
 
 def _views(session: Session, ctx: WorkspaceContext, rows: Sequence[Any]) -> list[MemberView]:
     workspace_roles = (row[5] for row in rows if row[6] == "workspace")  # role_id, role_scope
-    role_names = roles.display_names_for(session, ctx.organization.id, workspace_roles)
-    return [view_of_row(ctx, row, role_names) for row in rows]
+    scope = PageScope.of(ctx)
+    role_names = roles.display_names_for(session, scope.org_id, workspace_roles)
+    return [view_of_row(scope, row, role_names) for row in rows]
 
 
 def resolve_for_org_admin(

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     Subquery,
-    Uuid,
     bindparam,
     cast,
     delete,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
+from workspaced.kit.db import UUIDType
 from workspaced.kit.tenancy import in_org
 from workspaced.models import OrganizationMembership, User, WorkspaceMembership
 
@@ -125,7 +125,7 @@ def organization_scoped_members() -> Subquery:
                 *_user_columns(),
                 OM.org_role.label("role_id"),
                 literal("organization").label("role_scope"),
-                cast(null(), Uuid).label("added_by"),
+                cast(null(), UUIDType).label("added_by"),
                 OM.create_time.label("created_time"),
                 OM.update_time.label("updated_time"),
             ).join(User, User.id == OM.user_id),

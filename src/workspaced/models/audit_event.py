@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Uuid
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -16,11 +16,11 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
 
-    org_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
     time: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
-    actor_token_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
+    actor_token_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
     action: Mapped[str] = mapped_column(String(100))
     resource: Mapped[str] = mapped_column(String(500))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

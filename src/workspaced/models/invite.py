@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, Index, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKeyConstraint, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -15,14 +15,14 @@ class Invite(Base):
 
     __tablename__ = "invites"
 
-    org_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(UUIDType)
     email: Mapped[str] = mapped_column(String(320))
     email_normalized: Mapped[str] = mapped_column(String(320))
     role_id: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20))
-    inviter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    inviter_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
     token_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
     expire_time: Mapped[datetime] = mapped_column(UTCDateTime)

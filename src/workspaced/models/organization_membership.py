@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -14,9 +14,9 @@ class OrganizationMembership(Base):
     __tablename__ = "organization_memberships"
 
     org_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("organizations.id"), primary_key=True
+        UUIDType, ForeignKey("organizations.id"), primary_key=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUIDType, ForeignKey("users.id"), primary_key=True)
     org_role: Mapped[str] = mapped_column(String(20))
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
     update_time: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -15,9 +15,9 @@ class PersonalAccessToken(Base):
 
     __tablename__ = "personal_access_tokens"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    org_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organizations.id"))
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUIDType, ForeignKey("organizations.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(UUIDType, ForeignKey("users.id"))
     display_name: Mapped[str] = mapped_column(String(200))
     secret_sha256: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)

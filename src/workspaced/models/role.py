@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Uuid, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -15,9 +15,9 @@ class Role(Base):
 
     __tablename__ = "roles"
 
-    pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    pk: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
     org_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("organizations.id"), nullable=True
+        UUIDType, ForeignKey("organizations.id"), nullable=True
     )
     role_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(200))

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -16,15 +16,15 @@ class Workspace(Base):
     __tablename__ = "workspaces"
 
     org_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("organizations.id"), primary_key=True
+        UUIDType, ForeignKey("organizations.id"), primary_key=True
     )
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
     slug: Mapped[str] = mapped_column(String(34))
     title: Mapped[str] = mapped_column(String(200))
     icon: Mapped[str | None] = mapped_column(String(200), nullable=True)
     icon_color: Mapped[str | None] = mapped_column(String(50), nullable=True)
     creator_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("users.id"), nullable=True
+        UUIDType, ForeignKey("users.id"), nullable=True
     )
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
     update_time: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKeyConstraint, Index, String, Uuid
+from sqlalchemy import ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspaced.kit.db import UTCDateTime
+from workspaced.kit.db import UTCDateTime, UUIDType
 from workspaced.models.base import Base
 
 
@@ -15,11 +15,11 @@ class WorkspaceMembership(Base):
 
     __tablename__ = "workspace_memberships"
 
-    org_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    workspace_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUIDType, primary_key=True)
     role_id: Mapped[str] = mapped_column(String(64))
-    added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    added_by: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
     update_time: Mapped[datetime] = mapped_column(UTCDateTime)
 

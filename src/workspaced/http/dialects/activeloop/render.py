@@ -18,7 +18,7 @@ def workspace(view: WorkspaceView) -> dict[str, Any]:
     return {
         "id": view.slug,
         "name": view.title,
-        "creator_user_id": str(view.creator_id) if view.creator_id is not None else None,
+        "creator_user_id": view.creator_id,
         "org_id": view.org_slug,
         "created_at": rfc3339(view.create_time),
     }
@@ -26,7 +26,7 @@ def workspace(view: WorkspaceView) -> dict[str, Any]:
 
 def member(view: MemberView) -> dict[str, Any]:
     return {
-        "user_id": str(view.user_id),
+        "user_id": view.user_id,
         "access": ACCESS_OF_ROLE.get(view.role_id, view.role_id),
         "created_at": rfc3339(view.create_time),
     }

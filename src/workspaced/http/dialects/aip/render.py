@@ -44,9 +44,10 @@ def workspace(view: WorkspaceView) -> dict[str, Any]:
 
 
 def member(view: MemberView) -> dict[str, Any]:
+    user_id = str(view.user_id)  # once: formatting a UUID is not free, and pages hold many
     return {
-        "name": f"{resource_name(view.org_slug, view.workspace_slug)}/users/{view.user_id}",
-        "user_id": str(view.user_id),
+        "name": f"{resource_name(view.org_slug, view.workspace_slug)}/users/{user_id}",
+        "user_id": user_id,
         "display_name": view.display_name,
         "email": view.email,
         "role": view.role_display_name,
@@ -77,9 +78,10 @@ def preferences(view: PreferencesView) -> dict[str, Any]:
 
 
 def org_user(view: OrgUserView) -> dict[str, Any]:
+    user_id = str(view.user_id)
     return {
-        "name": f"organizations/{view.org_slug}/users/{view.user_id}",
-        "user_id": str(view.user_id),
+        "name": f"organizations/{view.org_slug}/users/{user_id}",
+        "user_id": user_id,
         "email": view.email,
         "username": view.username,
         "display_name": view.display_name,

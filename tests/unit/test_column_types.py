@@ -1,11 +1,13 @@
-"""Timestamps keep their instant and microseconds through the database, and render as
-RFC 3339 UTC with a `Z`, whatever offset they were given in."""
+"""Column types both databases share: timestamps keep their instant and microseconds
+through the database and render as RFC 3339 UTC with a `Z`, whatever offset they were
+given in; ids come back as the same `uuid.UUID`, whatever their digits."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -53,3 +55,26 @@ def test_timestamps_round_trip_through_the_database(database: Database) -> None:
     assert stored is not None and stored.tzinfo is not None
     assert stored.utcoffset() == timedelta(0)  # handed back in UTC
     assert rfc3339(stored) == "2026-03-29T08:30:00.000005Z"
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    [uuid.UUID(int=0), uuid.UUID(int=1), uuid.UUID(int=2**128 - 1), uuid.uuid4(), uuid.uuid1()],
+    ids=["zero", "leading-zeros", "max", "v4", "v1"],
+)
+def test_ids_round_trip_through_the_database(database: Database, user_id: uuid.UUID) -> None:
+    with database.write() as session:
+        session.add(
+            User(
+                id=user_id,
+                email=f"{user_id}@example.com",
+                email_normalized=f"{user_id}@example.com",
+                username=user_id.hex,
+                display_name="Id",
+                create_time=datetime.now(UTC),
+            )
+        )
+    with database.read() as session:
+        stored = session.scalar(select(User.id).where(User.id == user_id))
+    assert type(stored) is uuid.UUID
+    assert stored == user_id and str(stored) == str(user_id) and hash(stored) == hash(user_id)
