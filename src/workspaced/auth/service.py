@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from workspaced.auth import token_format
 from workspaced.authz.access import Principal
 from workspaced.kit import clock
 from workspaced.kit.errors import Unauthenticated
+from workspaced.kit.prepared import PreparedSelect
 from workspaced.models import OrganizationMembership, PersonalAccessToken, User
 
 # last_used_time is a hint for humans; writing it on every request would turn every
@@ -35,10 +36,10 @@ def parse_authorization_header(value: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def _token_lookup() -> Select[uuid.UUID, uuid.UUID, uuid.UUID, datetime | None, str]:
-    # Built once (values are bound parameters): the lookup runs on every request.
+def _token_lookup() -> PreparedSelect:
+    # Built and compiled once (values are bound parameters): it runs on every request.
     now = bindparam("now", type_=PersonalAccessToken.expire_time.type)
-    return (
+    query = (
         select(
             PersonalAccessToken.id,
             PersonalAccessToken.user_id,
@@ -58,6 +59,7 @@ def _token_lookup() -> Select[uuid.UUID, uuid.UUID, uuid.UUID, datetime | None, 
             or_(PersonalAccessToken.expire_time.is_(None), PersonalAccessToken.expire_time > now),
         )
     )
+    return PreparedSelect(query)
 
 
 def authenticate(session: Session | Connection, token: str) -> tuple[Principal, datetime | None]:
@@ -67,7 +69,8 @@ def authenticate(session: Session | Connection, token: str) -> tuple[Principal, 
     member of the token's home organization.
     """
     parameters = {"digest": token_format.digest(token), "now": clock.now()}
-    row = session.execute(_token_lookup(), parameters).one_or_none()
+    connection = session.connection() if isinstance(session, Session) else session
+    row = _token_lookup().first(connection, parameters)
     if row is None:
         raise Unauthenticated("unknown, expired or revoked token")
     token_id, user_id, org_id, last_used_time, email = row

@@ -123,14 +123,17 @@ def _contains_nul(parameters: Any) -> bool:
     return False
 
 
-def _refuse_nul_characters(engine: Engine) -> None:
+def refuse_nul(parameters: Any) -> None:
     """PostgreSQL cannot store NUL in text and SQLite would store it: refuse it the same way
-    on both, at the one place every value passes, as invalid input rather than a crash."""
+    on both, as invalid input rather than a crash. Every statement's values pass here."""
+    if _contains_nul(parameters):
+        raise InvalidArgument("request", "text must not contain NUL characters")
 
+
+def _refuse_nul_characters(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _check(_conn: Any, _cursor: Any, _statement: str, parameters: Any, *_: Any) -> None:
-        if _contains_nul(parameters):
-            raise InvalidArgument("request", "text must not contain NUL characters")
+        refuse_nul(parameters)
 
 
 def make_engine(url: str) -> Engine:

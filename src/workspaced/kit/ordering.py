@@ -82,6 +82,11 @@ def after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]
     return and_(bound, or_(*alternatives))
 
 
-def row_key(keys: Sequence[SortKey], row: Any) -> list[Any]:
-    """The encoded sort-key values of a result row, in key order, for the next page token."""
+def row_key(
+    keys: Sequence[SortKey], row: Any, position: Mapping[str, int] | None = None
+) -> list[Any]:
+    """The encoded sort-key values of a result row, in key order, for the next page token:
+    by attribute, or by index through `position` for plain tuples."""
+    if position is not None:
+        return [key.field.encode(row[position[key.name]]) for key in keys]
     return [key.field.encode(getattr(row, key.name)) for key in keys]

@@ -33,6 +33,7 @@ from workspaced.kit.ordering import (
 )
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest
+from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
 from workspaced.kit.tenancy import AnySelect
 from workspaced.membership import repository
@@ -164,8 +165,12 @@ class PageStatement:
     building, cache-keying and compiling it, which cost ~20x more than running it.
     """
 
-    statement: AnySelect
+    prepared: PreparedSelect
     keys: list[SortKey]
+
+    @property
+    def statement(self) -> AnySelect:
+        return self.prepared.statement
 
 
 def _build_page_statement(
@@ -197,7 +202,7 @@ def _build_page_statement(
     merged = limited[0].subquery() if len(limited) == 1 else union_all(*limited).subquery()
     final_keys = keys_for(merged.c)
     statement = select(merged).order_by(*order_clauses(final_keys)).limit(limit)
-    return PageStatement(statement, final_keys)
+    return PageStatement(PreparedSelect(statement), final_keys)
 
 
 def _page_of(
@@ -220,12 +225,12 @@ def _page_of(
                 bound[f"after_{i}"] = key.field.decode(value)
         except (TypeError, ValueError):
             raise InvalidArgument("page_token", "is not a valid page token") from None
-    # Core rows through the session's connection: no ORM entities to load here.
-    rows = list(session.connection().execute(page_statement.statement, bound))
+    prepared = page_statement.prepared
+    rows = prepared.all(session.connection(), bound)
     if len(rows) <= page.page_size:
         return rows, ""
     rows = rows[: page.page_size]
-    return rows, codec.encode(query_id, row_key(keys, rows[-1]))
+    return rows, codec.encode(query_id, row_key(keys, rows[-1], prepared.position))
 
 
 # Statements are few (one per filter/order/role-set/continuation combination in use) and
@@ -343,27 +348,29 @@ def list_explicit_members(
 
 
 @lru_cache(maxsize=2)
-def _all_explicit_statement(limited: bool) -> AnySelect:
+def _all_explicit_statement(limited: bool) -> PreparedSelect:
     sub = repository.explicit_members()
     query = (
         select(sub)
         .order_by(sub.c.created_time, sub.c.user_id)
         .offset(bindparam("offset", type_=BigInteger))
     )
-    return query.limit(bindparam("limit", type_=BigInteger)) if limited else query
+    return PreparedSelect(query.limit(bindparam("limit", type_=BigInteger)) if limited else query)
 
 
 @lru_cache(maxsize=1)
-def _one_member_statement() -> AnySelect:
+def _one_member_statement() -> PreparedSelect:
     sub = repository.explicit_members()
-    return select(sub).where(sub.c.user_id == bindparam("user_id"))
+    return PreparedSelect(select(sub).where(sub.c.user_id == bindparam("user_id")))
 
 
 def member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) -> MemberView:
     """One explicit member of the workspace (who must be one)."""
     parameters = repository.arm_parameters(ctx.organization.id, ctx.workspace.id)
     parameters["user_id"] = user_id
-    row = session.connection().execute(_one_member_statement(), parameters).one()
+    row = _one_member_statement().first(session.connection(), parameters)
+    if row is None:
+        raise LookupError(f"{user_id} is not a member of the workspace")
     return _views(session, ctx, [row])[0]
 
 
@@ -382,6 +389,6 @@ def list_all_explicit(
     parameters = repository.arm_parameters(ctx.organization.id, ctx.workspace.id)
     parameters |= {"offset": offset, "limit": limit}
     statement = _all_explicit_statement(limit is not None)
-    rows = list(session.connection().execute(statement, parameters))
+    rows = statement.all(session.connection(), parameters)
     members = _views(session, ctx, rows)
     return members, ctx.workspace.member_count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -35,8 +36,8 @@ from workspaced.kit.ids import WORKSPACE_SLUG_MAX, slug_problem, slugify
 from workspaced.kit.ordering import parse_order_by
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
+from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
-from workspaced.kit.tenancy import AnySelect
 from workspaced.kit.validation import check_text
 from workspaced.models import Organization, Workspace, WorkspaceMembership, WorkspacePreferences
 from workspaced.organization import service as organizations
@@ -78,10 +79,9 @@ class WorkspaceContext:
     access: WorkspaceAccess
 
 
-def _view(org: Organization, row: Any) -> WorkspaceView:
-    # By key through the row's mapping: `row.name` on a SQLAlchemy Row raises and discards
-    # an AttributeError before it finds the column.
-    m = row._mapping
+def _view(org: Organization, m: Mapping[str, Any]) -> WorkspaceView:
+    # By key (a Row's `_mapping`): `row.name` on a SQLAlchemy Row raises and discards an
+    # AttributeError before it finds the column.
     return WorkspaceView(
         uid=m["id"],
         slug=m["slug"],
@@ -103,15 +103,20 @@ def _view(org: Organization, row: Any) -> WorkspaceView:
 
 
 @lru_cache(maxsize=1)
-def _view_by_id() -> AnySelect:
-    # Built once, values bound at execution: every workspace read and write ends here.
+def _view_by_id() -> PreparedSelect:
+    # Built and compiled once, values bound at execution: every workspace read and write
+    # ends here.
     query = repository.view_query(bindparam("org_id"))
-    return query.where(Workspace.id == bindparam("workspace_id"))
+    return PreparedSelect(query.where(Workspace.id == bindparam("workspace_id")))
 
 
 def view_of(session: Session, org: Organization, workspace: Workspace) -> WorkspaceView:
     parameters = {"org_id": org.id, "workspace_id": workspace.id}
-    return _view(org, session.execute(_view_by_id(), parameters).one())
+    prepared = _view_by_id()
+    row = prepared.first(session.connection(), parameters)
+    if row is None:
+        raise LookupError(f"workspace {workspace.id} vanished inside its transaction")
+    return _view(org, dict(zip(prepared.columns, row, strict=True)))
 
 
 def resource_name(org_slug: str, workspace_slug: str) -> str:
@@ -317,7 +322,7 @@ def list_visible(
         str(only_member_of),
     )
     rows, token = keyset_page(session, query, keys, page, codec, query_id)
-    return [_view(org, row) for row in rows], token
+    return [_view(org, row._mapping) for row in rows], token
 
 
 UPDATABLE_FIELDS = {"title": TITLE_MAX, "icon": ICON_MAX, "icon_color": ICON_COLOR_MAX}

@@ -1,0 +1,130 @@
+"""`PreparedSelect` answers exactly what SQLAlchemy would: same rows, same Python types, the
+same refusals and errors, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import BigInteger, bindparam, cast, func, select
+from sqlalchemy.exc import DBAPIError
+
+from tests.support import World
+from workspaced.auth import service as auth
+from workspaced.kit import clock
+from workspaced.kit.db import Database
+from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.prepared import PreparedSelect
+from workspaced.membership import listing, repository
+from workspaced.membership import service as memberships
+from workspaced.models import User
+from workspaced.workspace import service as workspaces
+
+
+def _via_sqlalchemy(connection: Any, statement: Any, parameters: dict[str, Any]) -> list[tuple]:
+    return [tuple(row) for row in connection.execute(statement, parameters)]
+
+
+@pytest.fixture
+def team(database: Database, world: World) -> dict[str, Any]:
+    """A workspace with explicit members of several roles plus organization admins."""
+    owner = world.person("acme")
+    people = [world.person("acme") for _ in range(6)]
+    admin = world.person("acme", org_role="admin")
+    with database.read() as session:
+        principal = auth.authenticate(session, owner.token)[0]
+    with database.write() as session:
+        view = workspaces.create(session, principal, "acme", title="Team")
+        for i, person in enumerate(people):
+            role = ("viewer", "editor", "owner")[i % 3]
+            memberships.add(session, principal, "acme", view.slug, user_ref=person.email, role=role)
+    return {
+        "org_id": uuid.UUID(owner.org_id),
+        "workspace_id": view.uid,
+        "admin": admin,
+    }
+
+
+ORDERS = ["", "display_name", "email desc", "created_time", "updated_time desc"]
+FILTERS = ["", 'search:"example"', "role_scope=organization", 'role="Workspace Viewer"']
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    order_by=st.sampled_from(ORDERS),
+    filter_text=st.sampled_from(FILTERS),
+    limit=st.integers(min_value=1, max_value=12),
+)
+def test_member_pages_match_sqlalchemy(
+    database: Database, team: dict[str, Any], order_by: str, filter_text: str, limit: int
+) -> None:
+    names = (("viewer", "Workspace Viewer"),) if "role" in filter_text else ()
+    page = listing._users_statement(filter_text, order_by, names, False)
+    parameters = repository.arm_parameters(team["org_id"], team["workspace_id"])
+    parameters["limit"] = limit
+    with database.read() as session:
+        connection = session.connection()
+        expected = _via_sqlalchemy(connection, page.statement, parameters)
+        got = page.prepared.all(connection, parameters)
+    assert [tuple(row) for row in got] == expected
+    # Same Python types, column by column (ids as UUIDs, times as aware datetimes).
+    for ours, theirs in zip(got, expected, strict=True):
+        assert [type(v) for v in ours] == [type(v) for v in theirs]
+
+
+def test_reads_the_transactions_own_writes(database: Database) -> None:
+    prepared = PreparedSelect(select(User.email).where(User.id == bindparam("id")))
+    user_id = uuid.uuid4()
+    with database.write() as session:
+        session.add(
+            User(
+                id=user_id,
+                email="own@example.com",
+                email_normalized="own@example.com",
+                username="own",
+                display_name="Own",
+                create_time=clock.now(),
+            )
+        )
+        session.flush()
+        assert prepared.first(session.connection(), {"id": user_id}) == ("own@example.com",)
+        session.rollback()
+    with database.read() as session:
+        assert prepared.first(session.connection(), {"id": user_id}) is None
+
+
+def test_refuses_nul_like_every_statement(database: Database) -> None:
+    prepared = PreparedSelect(select(User.id).where(User.email == bindparam("email")))
+    with database.read() as session, pytest.raises(InvalidArgument):
+        prepared.all(session.connection(), {"email": "a\x00b@example.com"})
+
+
+def test_driver_errors_surface_as_sqlalchemy_errors(database: Database) -> None:
+    # abs() of the smallest 64-bit integer overflows on both databases, at run time.
+    value = bindparam("value", type_=BigInteger)
+    prepared = PreparedSelect(select(func.abs(cast(value, BigInteger))))
+    with database.read() as session:
+        assert prepared.first(session.connection(), {"value": -5}) == (5,)
+    with database.read() as session, pytest.raises(DBAPIError):
+        prepared.all(session.connection(), {"value": -(2**63)})
+
+
+def test_expanding_in_runs_through_sqlalchemy(database: Database, world: World) -> None:
+    people = [world.person("acme") for _ in range(3)]
+    ids = [uuid.UUID(p.user_id) for p in people[:2]]
+    statement = select(User.id).where(User.id.in_(bindparam("ids", expanding=True)))
+    prepared = PreparedSelect(statement.order_by(User.id))
+    with database.read() as session:
+        rows = prepared.all(session.connection(), {"ids": ids})
+    assert [row[0] for row in rows] == sorted(ids)
+
+
+def test_missing_parameter_is_an_error_not_a_null(database: Database) -> None:
+    prepared = PreparedSelect(select(User.id).where(User.email == bindparam("email")))
+    with database.read() as session, pytest.raises(Exception, match="email"):
+        prepared.all(session.connection(), {})
