@@ -198,10 +198,17 @@ def _build_page_statement(
         query = select(arm).where(condition_for(arm.c))
         if continued:
             query = query.where(after(keys, [bindparam(f"after_{i}") for i in range(len(keys))]))
-        limited.append(select(query.order_by(*order_clauses(keys)).limit(limit).subquery()))
-    merged = limited[0].subquery() if len(limited) == 1 else union_all(*limited).subquery()
-    final_keys = keys_for(merged.c)
-    statement = select(merged).order_by(*order_clauses(final_keys)).limit(limit)
+        limited.append(query.order_by(*order_clauses(keys)).limit(limit))
+    if len(limited) == 1:
+        statement: Any = limited[0]
+        final_keys = keys_for(arms[0].c)
+    else:
+        # SQLite takes no ORDER BY/LIMIT on the arms of a compound, so each arm is wrapped;
+        # the compound itself is ordered and limited without a further wrapper (one fewer
+        # level of subquery for SQLite to materialize and sort).
+        merged = union_all(*(select(query.subquery()) for query in limited))
+        final_keys = keys_for(merged.selected_columns)
+        statement = merged.order_by(*order_clauses(final_keys)).limit(limit)
     return PageStatement(PreparedSelect(statement), final_keys)
 
 

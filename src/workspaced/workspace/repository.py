@@ -10,6 +10,7 @@ from sqlalchemy import BindParameter, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from workspaced.kit.ids import parse_uuid
+from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.tenancy import AnySelect, in_org
 from workspaced.models import (
     Organization,
@@ -17,6 +18,12 @@ from workspaced.models import (
     User,
     Workspace,
     WorkspaceMembership,
+)
+from workspaced.workspace.records import (
+    ORGANIZATION_FIELDS,
+    WORKSPACE_FIELDS,
+    OrganizationRecord,
+    WorkspaceRecord,
 )
 
 OM = OrganizationMembership
@@ -83,13 +90,18 @@ def find_with_member_role(
 
 
 @lru_cache(maxsize=4)
-def _with_organization_statement(
-    org_by_id: bool, workspace_by_id: bool
-) -> Select[Organization, str, Workspace | None, str | None]:
+def _with_organization_statement(org_by_id: bool, workspace_by_id: bool) -> PreparedSelect:
     # The organization with the caller's org role, and the workspace with the caller's
-    # workspace role, in one round trip (the read path of every workspace request).
+    # workspace role, in one round trip (the read path of every workspace request), as
+    # plain columns in record field order: no ORM entities to load.
     query = (
-        select(Organization, OM.org_role, Workspace, WorkspaceMembership.role_id)
+        select(
+            *(getattr(Organization, name).label(f"org_{name}") for name in ORGANIZATION_FIELDS),
+            OM.org_role,
+            *(getattr(Workspace, name).label(f"ws_{name}") for name in WORKSPACE_FIELDS),
+            WorkspaceMembership.role_id,
+        )
+        .select_from(Organization)
         .join(OM, (OM.org_id == Organization.id) & (OM.user_id == bindparam("user_id")))
         .outerjoin(
             Workspace,
@@ -99,23 +111,33 @@ def _with_organization_statement(
         .outerjoin(*_member_role_of_caller())
         .where((Organization.id if org_by_id else Organization.slug) == bindparam("org_ref"))
     )
-    return (query if workspace_by_id else query.order_by(*_LIVE_FIRST)).limit(1)
+    return PreparedSelect((query if workspace_by_id else query.order_by(*_LIVE_FIRST)).limit(1))
+
+
+_ORG_END = len(ORGANIZATION_FIELDS)
+_WS_START, _WS_END = _ORG_END + 1, _ORG_END + 1 + len(WORKSPACE_FIELDS)
 
 
 def find_with_organization(
     session: Session, org_ref: str, ref: str, user_id: uuid.UUID
-) -> tuple[Organization, str, Workspace | None, str | None] | None:
+) -> tuple[OrganizationRecord, str, WorkspaceRecord | None, str | None] | None:
     """(organization, the user's org role, workspace, the user's workspace role) in one
     query; None when the organization does not exist or the user is not its member."""
     org_uuid, ws_uuid = parse_uuid(org_ref), parse_uuid(ref)
-    query = _with_organization_statement(org_uuid is not None, ws_uuid is not None)
+    prepared = _with_organization_statement(org_uuid is not None, ws_uuid is not None)
     parameters = {
         "user_id": user_id,
         "org_ref": org_uuid if org_uuid is not None else org_ref,
         "ref": ws_uuid if ws_uuid is not None else ref,
     }
-    row = session.execute(query, parameters).first()
-    return None if row is None else (row[0], row[1], row[2], row[3])
+    row = prepared.first(session.connection(), parameters)
+    if row is None:
+        return None
+    organization = OrganizationRecord(*row[:_ORG_END])
+    workspace_values = row[_WS_START:_WS_END]
+    # The workspace id (its second field) is NULL when the outer join found no workspace.
+    workspace = WorkspaceRecord(*workspace_values) if workspace_values[1] is not None else None
+    return organization, row[_ORG_END], workspace, row[_WS_END]
 
 
 def live_slug_taken(session: Session, org_id: uuid.UUID, slug: str) -> bool:
@@ -167,19 +189,20 @@ def visible_to_member(query: AnySelect, org_id: uuid.UUID, user_id: uuid.UUID) -
 
 
 def conditional_update(
-    session: Session, workspace: Workspace, expected_etag: str | None, values: dict[str, Any]
+    session: Session,
+    workspace: WorkspaceRecord,
+    expected_etag: str | None,
+    values: dict[str, Any],
 ) -> bool:
-    """Apply `values` if the etag still matches; False when someone else changed it first."""
+    """Apply `values` if the etag still matches; False when someone else changed it first.
+    (`workspace` is the record resolved before: read the result with `view_of`.)"""
     query = in_org(update(Workspace), Workspace, workspace.org_id).where(
         Workspace.id == workspace.id
     )
     if expected_etag is not None:
         query = query.where(Workspace.etag == expected_etag)
     result = session.execute(query.values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    session.refresh(workspace)
-    return True
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 def add_to_member_count(

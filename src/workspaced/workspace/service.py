@@ -39,10 +39,11 @@ from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
 from workspaced.kit.validation import check_text
-from workspaced.models import Organization, Workspace, WorkspaceMembership, WorkspacePreferences
+from workspaced.models import Workspace, WorkspaceMembership, WorkspacePreferences
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
 from workspaced.workspace import repository
+from workspaced.workspace.records import Named, OrganizationRecord, WorkspaceRecord
 
 SOFT_DELETE_RETENTION = timedelta(days=30)
 TITLE_MAX = 200
@@ -74,12 +75,12 @@ class WorkspaceView:
 class WorkspaceContext:
     """A resolved workspace and what the caller holds on it."""
 
-    organization: Organization
-    workspace: Workspace
+    organization: OrganizationRecord
+    workspace: WorkspaceRecord
     access: WorkspaceAccess
 
 
-def _view(org: Organization, m: Mapping[str, Any]) -> WorkspaceView:
+def _view(org: Named, m: Mapping[str, Any]) -> WorkspaceView:
     # By key (a Row's `_mapping`): `row.name` on a SQLAlchemy Row raises and discards an
     # AttributeError before it finds the column.
     return WorkspaceView(
@@ -110,7 +111,7 @@ def _view_by_id() -> PreparedSelect:
     return PreparedSelect(query.where(Workspace.id == bindparam("workspace_id")))
 
 
-def view_of(session: Session, org: Organization, workspace: Workspace) -> WorkspaceView:
+def view_of(session: Session, org: Named, workspace: Named) -> WorkspaceView:
     parameters = {"org_id": org.id, "workspace_id": workspace.id}
     prepared = _view_by_id()
     row = prepared.first(session.connection(), parameters)
@@ -143,10 +144,11 @@ def resolve(
         # Writers lock the workspace row alone (FOR UPDATE OF workspaces); the one-query
         # read below outer-joins it, which PostgreSQL cannot lock. Two steps here.
         org_access = organizations.resolve(session, principal, org_ref)
-        org, org_role = org_access.organization, org_access.org_role
-        workspace, role_id = repository.find_with_member_role(
+        org, org_role = OrganizationRecord.of(org_access.organization), org_access.org_role
+        locked, role_id = repository.find_with_member_role(
             session, org.id, workspace_ref, principal.user_id, lock=True
         )
+        workspace = WorkspaceRecord.of(locked) if locked is not None else None
     else:
         found = repository.find_with_organization(
             session, org_ref, workspace_ref, principal.user_id
@@ -172,7 +174,7 @@ def resolve(
     return WorkspaceContext(org, workspace, access)
 
 
-def _purged(workspace: Workspace) -> bool:
+def _purged(workspace: WorkspaceRecord) -> bool:
     """Past its purge time a soft-deleted workspace is gone for every caller."""
     return workspace.purge_time is not None and workspace.purge_time <= clock.now()
 
