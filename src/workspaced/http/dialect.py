@@ -8,7 +8,7 @@ error can escape in another format or with a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from workspaced.kit import errors
 
@@ -74,6 +75,8 @@ def install_error_handlers(
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 405:
+            exc = with_full_allow(exc, app, request.scope["path"])
         return http(request, exc)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
@@ -84,6 +87,34 @@ def install_error_handlers(
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_crash)
+
+
+def allowed_methods(routes: Sequence[Any], path: str) -> list[str]:
+    """Every method some route of `routes` serves at this path."""
+    try:
+        # FastAPI >= 0.16x keeps included routers nested; this yields their routes with
+        # the paths they are served at (what the OpenAPI document is built from).
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI copies included routes into the app's list
+        flat: Sequence[Any] = routes
+    else:
+        flat = list(iter_route_contexts(routes))
+    methods: set[str] = set()
+    for route in flat:
+        route_path, route_methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if route_path and route_methods and compile_path(route_path)[0].match(path):
+            methods.update(route_methods)
+    return sorted(methods)
+
+
+def with_full_allow(
+    error: StarletteHTTPException, app: FastAPI, path: str
+) -> StarletteHTTPException:
+    """A 405 whose `Allow` names every method of the path (RFC 9110 requires the list).
+    Starlette's names only the first route that matched, and GET and POST on one path are
+    two routes."""
+    headers = {**(error.headers or {}), "Allow": ", ".join(allowed_methods(app.routes, path))}
+    return StarletteHTTPException(405, error.detail, headers=headers)
 
 
 def new_dialect_app(title: str, version: str, description: str) -> FastAPI:

@@ -75,7 +75,7 @@ def build() -> FastAPI:
         app,
         domain=errors.render_domain,
         validation=errors.render_validation,
-        http=errors.http_renderer(routes.router.routes),
+        http=errors.render_http,
         crash=errors.render_crash,
     )
     return app

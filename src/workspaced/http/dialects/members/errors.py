@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import http
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from workspaced.auth import service as auth
 from workspaced.http.body_limit import RequestTooLarge
@@ -185,16 +184,6 @@ def render_validation(request: Request, error: RequestValidationError) -> Respon
     return invalid_input(_jsonable_errors(error))
 
 
-def _allowed_methods(routes: Sequence[BaseRoute], path: str) -> list[str]:
-    """Every method some route serves at this path. Starlette's own `Allow` names only the
-    first route that matched, and GET and POST on one path are two routes."""
-    methods: set[str] = set()
-    for route in routes:
-        if isinstance(route, Route) and route.path_regex.match(path) and route.methods:
-            methods.update(route.methods)
-    return sorted(methods)
-
-
 def _body_too_large(error: StarletteHTTPException) -> bool:
     # FastAPI turns any failure while reading the body into "400 error parsing the body";
     # when the cause is the streaming size limit, the client must still see a 413.
@@ -222,42 +211,38 @@ def _unreadable_body(cause: BaseException) -> Response:
     )
 
 
-def http_renderer(
-    routes: Sequence[BaseRoute],
-) -> Callable[[Request, StarletteHTTPException], Response]:
-    """The renderer of routing and protocol errors for an app serving `routes`."""
-
-    def render_http(request: Request, error: StarletteHTTPException) -> Response:
-        status = error.status_code
-        if status == 404:
-            return respond(
-                404,
-                "RESOURCE_NOT_FOUND",
-                NOT_FOUND,
-                {"resource_type": "route", "resource_id": request.url.path},
-            )
-        if status == 405:
-            allowed = _allowed_methods(routes, request.scope["path"])
-            return respond(
-                405,
-                "METHOD_NOT_ALLOWED",
-                f"Method {request.method} is not allowed on this resource",
-                {"method": request.method, "allowed_methods": allowed},
-                headers={"Allow": ", ".join(allowed)},
-            )
-        if _body_too_large(error):
-            return render_too_large()
-        if status == 400 and error.__cause__ is not None:
-            unauthenticated = _unauthenticated_by_header(request)
-            if unauthenticated is not None:
-                return render_domain(request, unauthenticated)
-            return _unreadable_body(error.__cause__)
-        headers = dict(error.headers or {})
-        if status >= 500:
-            return respond(status, _code_of(status), UNEXPECTED, headers=headers)
-        return respond(status, _code_of(status), str(error.detail), headers=headers)
-
-    return render_http
+def render_http(request: Request, error: StarletteHTTPException) -> Response:
+    """Routing and protocol errors. A 405 arrives with the path's full `Allow` list
+    (`http.dialect.with_full_allow`); the body repeats it."""
+    status = error.status_code
+    if status == 404:
+        return respond(
+            404,
+            "RESOURCE_NOT_FOUND",
+            NOT_FOUND,
+            {"resource_type": "route", "resource_id": request.url.path},
+        )
+    if status == 405:
+        allow = (error.headers or {}).get("Allow", "")
+        allowed = [method.strip() for method in allow.split(",") if method.strip()]
+        return respond(
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"Method {request.method} is not allowed on this resource",
+            {"method": request.method, "allowed_methods": allowed},
+            headers={"Allow": ", ".join(allowed)},
+        )
+    if _body_too_large(error):
+        return render_too_large()
+    if status == 400 and error.__cause__ is not None:
+        unauthenticated = _unauthenticated_by_header(request)
+        if unauthenticated is not None:
+            return render_domain(request, unauthenticated)
+        return _unreadable_body(error.__cause__)
+    headers = dict(error.headers or {})
+    if status >= 500:
+        return respond(status, _code_of(status), UNEXPECTED, headers=headers)
+    return respond(status, _code_of(status), str(error.detail), headers=headers)
 
 
 def render_crash(request: Request) -> Response:
