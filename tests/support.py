@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.migrations import upgrade
+from workspaced.models import User
 from workspaced.organization import repository as organizations
 from workspaced.organization.bootstrap import bootstrap
 
@@ -226,3 +229,16 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
 def error_of(response: Any) -> dict[str, Any]:
     body: dict[str, Any] = response.json()["error"]
     return body
+
+
+def bare_user(user_id: uuid.UUID, name: str, create_time: datetime | None = None) -> User:
+    """A user row with no organization, for tests of storage itself."""
+    email = f"{name}@example.com"
+    return User(
+        id=user_id,
+        email=email,
+        email_normalized=email,
+        username=name,
+        display_name=name.title(),
+        create_time=create_time or clock.now(),
+    )

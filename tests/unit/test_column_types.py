@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.support import bare_user
 from workspaced.kit.clock import rfc3339
 from workspaced.kit.db import Database
 from workspaced.models import User
@@ -39,16 +40,7 @@ def test_timestamps_round_trip_through_the_database(database: Database) -> None:
     given_in = datetime(2026, 3, 29, 1, 30, 0, 5, tzinfo=timezone(timedelta(hours=-7)))
     user_id = uuid.uuid4()
     with database.write() as session:
-        session.add(
-            User(
-                id=user_id,
-                email="clock@example.com",
-                email_normalized="clock@example.com",
-                username="clock",
-                display_name="Clock",
-                create_time=given_in,
-            )
-        )
+        session.add(bare_user(user_id, "clock", given_in))
     with database.read() as session:
         stored = session.scalar(select(User.create_time).where(User.id == user_id))
     assert stored == given_in  # the same instant
@@ -64,16 +56,7 @@ def test_timestamps_round_trip_through_the_database(database: Database) -> None:
 )
 def test_ids_round_trip_through_the_database(database: Database, user_id: uuid.UUID) -> None:
     with database.write() as session:
-        session.add(
-            User(
-                id=user_id,
-                email=f"{user_id}@example.com",
-                email_normalized=f"{user_id}@example.com",
-                username=user_id.hex,
-                display_name="Id",
-                create_time=datetime.now(UTC),
-            )
-        )
+        session.add(bare_user(user_id, f"u{user_id.hex}"))
     with database.read() as session:
         stored = session.scalar(select(User.id).where(User.id == user_id))
     assert type(stored) is uuid.UUID

@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, bindparam, cast, func, select
 from sqlalchemy.exc import DBAPIError
 
-from tests.support import World
+from tests.support import World, bare_user
 from workspaced.auth import service as auth
-from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.prepared import PreparedSelect
@@ -81,16 +80,7 @@ def test_reads_the_transactions_own_writes(database: Database) -> None:
     prepared = PreparedSelect(select(User.email).where(User.id == bindparam("id")))
     user_id = uuid.uuid4()
     with database.write() as session:
-        session.add(
-            User(
-                id=user_id,
-                email="own@example.com",
-                email_normalized="own@example.com",
-                username="own",
-                display_name="Own",
-                create_time=clock.now(),
-            )
-        )
+        session.add(bare_user(user_id, "own"))
         session.flush()
         assert prepared.first(session.connection(), {"id": user_id}) == ("own@example.com",)
         session.rollback()
