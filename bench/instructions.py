@@ -6,6 +6,9 @@ valgrind's callgrind, once with `--warm` requests and once with `--warm + --requ
 reports the difference per request, for each hot read. Use it to judge a change to the
 request path: a change that does not move this number did not make the server cheaper.
 
+`aip-add-user` counts a write: each request adds a new member (`POST .../users`), and each
+valgrind run works on a fresh copy of the data set, so both runs add the same users.
+
 Needs valgrind (Debian package `valgrind`). Each endpoint takes a minute or two.
 """
 
@@ -17,8 +20,10 @@ import dataclasses
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from bench.suite import Plan
 
@@ -29,11 +34,14 @@ ENDPOINTS = {
     "activeloop-users": ("/workspaces/{team}/users", ""),
     "members-members": ("/v1/orgs/{org_id}/workspaces/{team_id}/members", "limit=50"),
     "admin-users": ("/workspace/admin/orgs/{org_id}/workspaces/{team_id}/users", "limit=50"),
+    "aip-add-user": ("/api/v1/organizations/{org}/workspaces/{team}/users", ""),
 }
+# Writes: request i posts this body ({i} counts from the first user not yet in `team`).
+WRITE_BODIES = {"aip-add-user": '{{"user": "member{i:07d}@bench.example", "role": "viewer"}}'}
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-async def _drive(path: str, query: str, token: str, count: int) -> None:
+async def _drive(path: str, query: str, token: str, count: int, body: str, first: int) -> None:
     from workspaced.http.asgi import app_factory
 
     app = app_factory()
@@ -41,19 +49,26 @@ async def _drive(path: str, query: str, token: str, count: int) -> None:
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": "POST" if body else "GET",
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
+        "headers": [
+            (b"host", b"bench"),
+            (b"authorization", f"Bearer {token}".encode()),
+            *([(b"content-type", b"application/json")] if body else []),
+        ],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
 
+    bodies = iter(body.format(i=first + i).encode() for i in range(count)) if body else None
+
     async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        payload = next(bodies) if bodies is not None else b""
+        return {"type": "http.request", "body": payload, "more_body": False}
 
     statuses: list[int] = []
 
@@ -63,14 +78,14 @@ async def _drive(path: str, query: str, token: str, count: int) -> None:
 
     for _ in range(count):
         await app(dict(scope), receive, send)  # type: ignore[arg-type]
-    if set(statuses) != {200}:
+    if set(statuses) - {200, 201}:
         raise SystemExit(f"{path} answered {sorted(set(statuses))}")
 
 
 def _child(argv: list[str]) -> None:
     """Run inside valgrind: `count` requests to one endpoint."""
-    path, query, token, count = argv
-    asyncio.run(_drive(path, query, token, int(count)))
+    path, query, token, count, body, first = argv
+    asyncio.run(_drive(path, query, token, int(count), body, int(first)))
 
 
 def _instructions(valgrind: str, args: list[str], env: dict[str, str]) -> int:
@@ -91,6 +106,28 @@ def _instructions(valgrind: str, args: list[str], env: dict[str, str]) -> int:
     if found is None:
         raise SystemExit(f"no instruction count from valgrind:\n{result.stderr[-2000:]}")
     return int(found.group(1))
+
+
+def _fresh_copy(database_url: str) -> str:
+    """A copy of a SQLite data set (through SQLite's backup API: consistent even in WAL)."""
+    from bench import common
+
+    source_path = database_url.removeprefix("sqlite:///")
+    target_path = common.WORK / "instructions-write.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target_path}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(source_path) as source, sqlite3.connect(target_path) as target:
+        source.backup(target)
+    return f"sqlite:///{target_path}"
+
+
+def _count(
+    valgrind: str, child: list[str], requests: int, env: dict[str, str], database_url: str
+) -> int:
+    path, query, token, body, first = child
+    if body:  # each run adds the same users, so each starts from the seeded state
+        env = {**env, "WORKSPACED_DATABASE_URL": _fresh_copy(database_url)}
+    return _instructions(valgrind, [path, query, token, str(requests), body, first], env)
 
 
 def main(argv: list[str]) -> None:
@@ -117,10 +154,12 @@ def main(argv: list[str]) -> None:
     for name in args.endpoint or sorted(ENDPOINTS):
         template, query = ENDPOINTS[name]
         path = template.format(**fields)
-        token = ds.owner_token if name.startswith("admin") else ds.viewer_token
-        base = _instructions(valgrind, [path, query, token, str(args.warm)], env)
-        total = args.warm + args.requests
-        counted = _instructions(valgrind, [path, query, token, str(total)], env)
+        body = WRITE_BODIES.get(name, "")
+        # Admin routes need an organization admin; writes need a workspace owner.
+        token = ds.owner_token if name.startswith("admin") or body else ds.viewer_token
+        child = [path, query, token, body, str(ds.team_members)]
+        base = _count(valgrind, child, args.warm, env, ds.database_url)
+        counted = _count(valgrind, child, args.warm + args.requests, env, ds.database_url)
         per_request = (counted - base) / args.requests
         print(f"{name:18s} {per_request / 1e6:6.2f} M instructions per request", flush=True)
 

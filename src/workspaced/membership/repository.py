@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     Subquery,
     bindparam,
     cast,
@@ -31,13 +32,19 @@ WM = WorkspaceMembership
 OM = OrganizationMembership
 
 
+@lru_cache(maxsize=1)
+def _get_statement() -> Select[WorkspaceMembership]:
+    # Built once, values bound at execution: every membership change reads its row here.
+    return in_org(select(WM), WM, bindparam("org_id")).where(
+        WM.workspace_id == bindparam("workspace_id"), WM.user_id == bindparam("user_id")
+    )
+
+
 def get(
     session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, user_id: uuid.UUID
 ) -> WorkspaceMembership | None:
-    query = in_org(select(WM), WM, org_id).where(
-        WM.workspace_id == workspace_id, WM.user_id == user_id
-    )
-    return session.scalars(query).one_or_none()
+    parameters = {"org_id": org_id, "workspace_id": workspace_id, "user_id": user_id}
+    return session.scalars(_get_statement(), parameters).one_or_none()
 
 
 def count_owners(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID) -> int:

@@ -68,12 +68,17 @@ def count_with_role(session: Session, org_id: uuid.UUID, org_role: str) -> int:
     return session.scalar(query) or 0
 
 
-def members_query(org_id: uuid.UUID) -> Select[OrganizationMembership, User]:
-    return in_org(
+@lru_cache(maxsize=2)
+def _member_by_ref_statement(by_id: bool) -> Select[OrganizationMembership, User]:
+    # Built once per variant, values bound at execution: every membership change looks
+    # its user up here.
+    query = in_org(
         select(OrganizationMembership, User).join(User, User.id == OrganizationMembership.user_id),
         OrganizationMembership,
-        org_id,
+        bindparam("org_id"),
     )
+    key = User.id if by_id else User.email_normalized
+    return query.where(key == bindparam("ref"))
 
 
 def find_member_by_ref(
@@ -81,10 +86,9 @@ def find_member_by_ref(
 ) -> tuple[OrganizationMembership, User] | None:
     """An organization member by user UUID or email (case-insensitive)."""
     user_uuid = parse_uuid(user_ref)
-    condition = (
-        User.id == user_uuid if user_uuid is not None else User.email_normalized == user_ref.lower()
-    )
-    row = session.execute(members_query(org_id).where(condition)).one_or_none()
+    query = _member_by_ref_statement(user_uuid is not None)
+    ref = user_uuid if user_uuid is not None else user_ref.lower()
+    row = session.execute(query, {"org_id": org_id, "ref": ref}).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

@@ -205,12 +205,20 @@ def conditional_update(
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
+@lru_cache(maxsize=1)
+def _add_to_member_count_statement() -> Any:
+    # Built once, values bound at execution: every membership change runs it. (UPDATE
+    # reserves column names for SET values, so the parameters are named differently.)
+    return (
+        in_org(update(Workspace), Workspace, bindparam("in_org_id"))
+        .where(Workspace.id == bindparam("in_workspace_id"))
+        .values(member_count=Workspace.member_count + bindparam("delta"))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def add_to_member_count(
     session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, delta: int
 ) -> None:
-    session.execute(
-        in_org(update(Workspace), Workspace, org_id)
-        .where(Workspace.id == workspace_id)
-        .values(member_count=Workspace.member_count + delta)
-        .execution_options(synchronize_session=False)
-    )
+    parameters = {"in_org_id": org_id, "in_workspace_id": workspace_id, "delta": delta}
+    session.execute(_add_to_member_count_statement(), parameters)
