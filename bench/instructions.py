@@ -113,7 +113,7 @@ def _fresh_copy(database_url: str) -> str:
     from bench import common
 
     source_path = database_url.removeprefix("sqlite:///")
-    target_path = common.WORK / "instructions-write.db"
+    target_path = common.WORK / f"instructions-write-{os.getpid()}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target_path}{suffix}").unlink(missing_ok=True)
     with sqlite3.connect(source_path) as source, sqlite3.connect(target_path) as target:
@@ -125,9 +125,16 @@ def _count(
     valgrind: str, child: list[str], requests: int, env: dict[str, str], database_url: str
 ) -> int:
     path, query, token, body, first = child
-    if body:  # each run adds the same users, so each starts from the seeded state
-        env = {**env, "WORKSPACED_DATABASE_URL": _fresh_copy(database_url)}
-    return _instructions(valgrind, [path, query, token, str(requests), body, first], env)
+    if not body:
+        return _instructions(valgrind, [path, query, token, str(requests), body, first], env)
+    # Each run adds the same users, so each starts from the seeded state.
+    copy_url = _fresh_copy(database_url)
+    try:
+        env = {**env, "WORKSPACED_DATABASE_URL": copy_url}
+        return _instructions(valgrind, [path, query, token, str(requests), body, first], env)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(copy_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
 
 
 def main(argv: list[str]) -> None:
