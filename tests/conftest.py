@@ -54,9 +54,10 @@ def _real_clock() -> Iterator[None]:
 def _tenant_scoping_guard() -> Iterator[None]:
     """Fail any test during which the application queried tenant data without `in_org`."""
     guard = TenancyGuard()
-    event.listen(Engine, "before_cursor_execute", guard)
+    listener = guard.listener()
+    event.listen(Engine, "before_cursor_execute", listener, retval=True)
     yield
-    event.remove(Engine, "before_cursor_execute", guard)
+    event.remove(Engine, "before_cursor_execute", listener)
     assert not guard.violations, "\n".join(guard.violations[:5])
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import workspaced
+from workspaced.kit.db import CursorListener, context_free
 
 TENANT_TABLES = (
     "workspaces",
@@ -53,6 +54,19 @@ def unscoped_tables(statement: str) -> list[str]:
 class TenancyGuard:
     def __init__(self) -> None:
         self.violations: list[str] = []
+
+    def listener(self) -> CursorListener:
+        """A `before_cursor_execute` listener (register it with `retval=True`) that needs no
+        execution context, so it also sees the statements `kit.prepared` runs itself."""
+
+        @context_free
+        def check(
+            conn: Any, cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+        ) -> tuple[str, Any]:
+            self(conn, cursor, statement)
+            return statement, parameters
+
+        return check
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         issuer = _issuer()

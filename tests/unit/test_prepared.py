@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import BigInteger, bindparam, cast, func, select
+from sqlalchemy import BigInteger, bindparam, cast, event, func, select
 from sqlalchemy.exc import DBAPIError
 
 from tests.support import World, bare_user
 from workspaced.auth import service as auth
-from workspaced.kit.db import Database
+from workspaced.kit.db import Database, context_free
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.prepared import PreparedSelect
 from workspaced.membership import listing, repository
@@ -118,3 +118,44 @@ def test_missing_parameter_is_an_error_not_a_null(database: Database) -> None:
     prepared = PreparedSelect(select(User.id).where(User.email == bindparam("email")))
     with database.read() as session, pytest.raises(Exception, match="email"):
         prepared.all(session.connection(), {})
+
+
+def test_context_free_listeners_see_prepared_statements(database: Database) -> None:
+    seen: list[tuple[str, Any]] = []
+
+    @context_free
+    def watch(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _many: bool
+    ) -> tuple[str, Any]:
+        seen.append((statement, context))
+        return statement, parameters
+
+    prepared = PreparedSelect(select(User.id).where(User.email == bindparam("email")))
+    event.listen(database.engine, "before_cursor_execute", watch, retval=True)
+    try:
+        with database.read() as session:
+            prepared.all(session.connection(), {"email": "nobody@example.com"})
+    finally:
+        event.remove(database.engine, "before_cursor_execute", watch)
+    assert [context for _, context in seen] == [None]  # the fast path ran, and was seen
+    assert "users.email" in seen[0][0]
+
+
+def test_other_listeners_get_sqlalchemy_with_its_context(database: Database) -> None:
+    """A listener that may need the execution context (tracing, say) turns the fast path
+    off: it sees every statement as SQLAlchemy runs it, and the answer is the same."""
+    contexts: list[Any] = []
+
+    def trace(
+        _conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, _m: bool
+    ) -> None:
+        contexts.append(context)
+
+    prepared = PreparedSelect(select(User.email).where(User.email == bindparam("email")))
+    event.listen(database.engine, "before_cursor_execute", trace)
+    try:
+        with database.read() as session:
+            assert prepared.all(session.connection(), {"email": "nobody@example.com"}) == []
+    finally:
+        event.remove(database.engine, "before_cursor_execute", trace)
+    assert len(contexts) == 1 and contexts[0] is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
@@ -123,17 +123,33 @@ def _contains_nul(parameters: Any) -> bool:
     return False
 
 
-def refuse_nul(parameters: Any) -> None:
+CursorListener = Callable[[Any, Any, str, Any, Any, bool], tuple[str, Any]]
+CONTEXT_FREE = "workspaced_context_free"
+
+
+def context_free(listener: CursorListener) -> CursorListener:
+    """Mark a `before_cursor_execute` listener, registered with `retval=True`, as needing
+    no execution context (it is called with `context=None`). `kit.prepared` runs its fast
+    path only while every such listener is marked and nobody listens after execution;
+    otherwise its statements go through SQLAlchemy, so tracing and other listeners see
+    every statement with the context they expect."""
+    setattr(listener, CONTEXT_FREE, True)
+    return listener
+
+
+@context_free
+def _refuse_nul(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
     """PostgreSQL cannot store NUL in text and SQLite would store it: refuse it the same way
     on both, as invalid input rather than a crash. Every statement's values pass here."""
     if _contains_nul(parameters):
         raise InvalidArgument("request", "text must not contain NUL characters")
+    return statement, parameters
 
 
 def _refuse_nul_characters(engine: Engine) -> None:
-    @event.listens_for(engine, "before_cursor_execute")
-    def _check(_conn: Any, _cursor: Any, _statement: str, parameters: Any, *_: Any) -> None:
-        refuse_nul(parameters)
+    event.listen(engine, "before_cursor_execute", _refuse_nul, retval=True)
 
 
 def make_engine(url: str) -> Engine:

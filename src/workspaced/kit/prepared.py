@@ -10,11 +10,15 @@ transaction, and converts the result columns.
 
 Same statement, same SQL text, same conversions as SQLAlchemy's (the types' own bind and
 result processors), rows as plain sequences in `columns` order. What it skips is
-SQLAlchemy's per-execution bookkeeping, so statements that need it (expanding `IN` lists,
-values rendered into the SQL at execution time, e.g. a filter on a list of roles) simply
-run through SQLAlchemy as before. On a driver error it runs the statement again through
-SQLAlchemy, which raises the error SQLAlchemy would have raised
-(and invalidates a broken connection), so callers and error handlers see no difference.
+SQLAlchemy's per-execution bookkeeping, and with it the execution context cursor-event
+listeners receive: it calls the `before_cursor_execute` listeners marked
+`kit.db.context_free` (the NUL refusal) itself, and while any other listener is
+registered (tracing, say) it leaves every statement to SQLAlchemy. Statements that need
+the bookkeeping (expanding `IN` lists, values rendered into the SQL at execution time,
+e.g. a filter on a list of roles) run through SQLAlchemy too. On a driver error it runs
+the statement again through SQLAlchemy, which raises the error SQLAlchemy would have
+raised (and invalidates a broken connection), so callers and error handlers see no
+difference.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from workspaced.kit.db import refuse_nul
+from workspaced.kit.db import CONTEXT_FREE
 from workspaced.kit.tenancy import AnySelect
 
 Processor = Callable[[Any], Any]
@@ -41,6 +45,18 @@ class _Plan:
     positional: tuple[str, ...] | None  # parameter names in `?` order, or None for named
     bind: dict[str, Processor]
     results: tuple[tuple[int, Processor], ...]  # (column position, conversion)
+
+
+def _context_free_listeners(connection: Connection) -> list[Any] | None:
+    """The `before_cursor_execute` listeners, if all of them can run without an execution
+    context (`kit.db.context_free`) and none listens after execution; else None."""
+    dispatch = connection.dispatch
+    if dispatch.after_cursor_execute:
+        return None
+    listeners = list(dispatch.before_cursor_execute)
+    if all(getattr(listener, CONTEXT_FREE, False) for listener in listeners):
+        return listeners
+    return None
 
 
 class PreparedSelect:
@@ -89,15 +105,18 @@ class PreparedSelect:
     def all(self, connection: Connection, parameters: Mapping[str, Any]) -> list[Sequence[Any]]:
         """Every row, in the connection's transaction (begun here if need be)."""
         plan = self._plan(connection.dialect)
-        if not plan.direct:
+        listeners = _context_free_listeners(connection)
+        if not plan.direct or listeners is None:
             return self._through_sqlalchemy(connection, parameters)
+        sql = plan.sql
         arguments = self._arguments(plan, plan.compiled.construct_params(parameters))
-        refuse_nul(arguments)
         if not connection.in_transaction():
             connection.begin()
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(plan.sql, arguments)
+            for listener in listeners:  # e.g. the NUL refusal of `kit.db`
+                sql, arguments = listener(connection, cursor, sql, arguments, None, False)
+            cursor.execute(sql, arguments)
             rows: list[Any] = cursor.fetchall()
         except connection.dialect.loaded_dbapi.Error:
             # Let SQLAlchemy run it and raise (or, if the failure was transient, answer).
