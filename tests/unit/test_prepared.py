@@ -100,8 +100,11 @@ def test_driver_errors_surface_as_sqlalchemy_errors(database: Database) -> None:
     prepared = PreparedSelect(select(func.abs(cast(value, BigInteger))))
     with database.read() as session:
         assert prepared.first(session.connection(), {"value": -5}) == (5,)
-    with database.read() as session, pytest.raises(DBAPIError):
+    with database.read() as session, pytest.raises(DBAPIError) as raised:
         prepared.all(session.connection(), {"value": -(2**63)})
+    # The driver's own error stays visible (PostgreSQL's retry meets an aborted transaction).
+    assert isinstance(raised.value.__cause__, database.engine.dialect.loaded_dbapi.Error)
+    assert "range" in str(raised.value.__cause__) or "overflow" in str(raised.value.__cause__)
 
 
 def test_expanding_in_runs_through_sqlalchemy(database: Database, world: World) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from workspaced.kit.db import CONTEXT_FREE
@@ -118,9 +119,15 @@ class PreparedSelect:
                 sql, arguments = listener(connection, cursor, sql, arguments, None, False)
             cursor.execute(sql, arguments)
             rows: list[Any] = cursor.fetchall()
-        except connection.dialect.loaded_dbapi.Error:
-            # Let SQLAlchemy run it and raise (or, if the failure was transient, answer).
-            return self._through_sqlalchemy(connection, parameters)
+        except connection.dialect.loaded_dbapi.Error as error:
+            # Let SQLAlchemy run it and raise its own error (invalidating a broken
+            # connection), or answer if the failure was transient. On PostgreSQL the retry
+            # meets the aborted transaction, so the driver's first error is chained as the
+            # cause: it is what the log should show.
+            try:
+                return self._through_sqlalchemy(connection, parameters)
+            except DBAPIError as wrapped:
+                raise wrapped from error
         finally:
             cursor.close()
         if not rows or not plan.results:

@@ -65,8 +65,8 @@ class MemberView(NamedTuple):
 
 
 class PageScope(NamedTuple):
-    """The organization and workspace fields every member view of one page repeats: read
-    from the ORM entities once per page, not once per row."""
+    """The organization and workspace fields every member view of one page repeats, read
+    once per page rather than once per row."""
 
     org_id: uuid.UUID
     org_slug: str
