@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workspaced.kit import errors
 
@@ -86,7 +87,46 @@ def install_error_handlers(
     app.add_exception_handler(errors.DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_middleware(CrashBarrier, render=crash)
+    # Outside the barrier only the framework's own middleware runs; should it fail, this
+    # still answers in the dialect's format.
     app.add_exception_handler(Exception, on_crash)
+
+
+class CrashBarrier:
+    """Answers an unexpected exception with the dialect's 500 and lets nothing escape.
+
+    Starlette's handler for `Exception` renders its response and then re-raises, so that
+    the server logs the error; uvicorn then also closes the keep-alive connection, and a
+    client's next request on it is reset ("connection reset by peer": seen under load
+    while PostgreSQL connections were being killed). This barrier logs once and ends the
+    exchange normally, so the connection stays usable. Only when part of a response is
+    already out does it re-raise: closing the connection is then the only honest answer.
+    """
+
+    def __init__(self, app: ASGIApp, render: CrashRenderer) -> None:
+        self.app = app
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            request = Request(scope)
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            if started:
+                raise
+            await self.render(request)(scope, receive, send)
 
 
 def allowed_methods(routes: Sequence[Any], path: str) -> list[str]:
