@@ -6,8 +6,9 @@ valgrind's callgrind, once with `--warm` requests and once with `--warm + --requ
 reports the difference per request, for each hot read. Use it to judge a change to the
 request path: a change that does not move this number did not make the server cheaper.
 
-`aip-add-user` counts a write: each request adds a new member (`POST .../users`), and each
-valgrind run works on a fresh copy of the data set, so both runs add the same users.
+`aip-add-user` counts a write: each request adds a new member (`POST .../users`). Each
+valgrind run works on a fresh copy of the data set (so both runs of a write add the same
+users, and concurrent runs cannot disturb each other), with every token marked unused.
 
 Needs valgrind (Debian package `valgrind`). Each endpoint takes a minute or two.
 """
@@ -113,7 +114,7 @@ def _fresh_copy(database_url: str) -> str:
     from bench import common
 
     source_path = database_url.removeprefix("sqlite:///")
-    target_path = common.WORK / f"instructions-write-{os.getpid()}.db"
+    target_path = common.WORK / f"instructions-{os.getpid()}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target_path}{suffix}").unlink(missing_ok=True)
     with sqlite3.connect(source_path) as source, sqlite3.connect(target_path) as target:
@@ -124,7 +125,7 @@ def _fresh_copy(database_url: str) -> str:
 def _forget_token_use(database_url: str) -> None:
     """Mark every token never used. A token records its use at most once a minute, with a
     write; whether a run's first request wrote would otherwise depend on how long ago the
-    previous run was, and one write counted in one run but not the other skews the
+    previous run was, and a write counted in one run but not the other skews the
     difference by far more than a request costs. Now the first request of every run
     writes, and the difference cancels it."""
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
@@ -134,11 +135,9 @@ def _forget_token_use(database_url: str) -> None:
 def _count(
     valgrind: str, child: list[str], requests: int, env: dict[str, str], database_url: str
 ) -> int:
+    """One valgrind run on its own copy of the data set: writes add the same users in
+    every run, and no other run (or process) can change what this one reads."""
     path, query, token, body, first = child
-    if not body:
-        _forget_token_use(database_url)
-        return _instructions(valgrind, [path, query, token, str(requests), body, first], env)
-    # Each run adds the same users, so each starts from the seeded state.
     copy_url = _fresh_copy(database_url)
     try:
         _forget_token_use(copy_url)
