@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,12 +20,17 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from workspaced.auth import service as auth
+from workspaced.authz.access import Principal
 from workspaced.kit import clock
 from workspaced.kit.db import Database
+from workspaced.membership import service as memberships
 from workspaced.migrations import upgrade
 from workspaced.models import User
 from workspaced.organization import repository as organizations
 from workspaced.organization.bootstrap import bootstrap
+from workspaced.workspace import service as workspaces
+from workspaced.workspace.service import WorkspaceView
 
 PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
 
@@ -242,3 +247,24 @@ def bare_user(user_id: uuid.UUID, name: str, create_time: datetime | None = None
         display_name=name.title(),
         create_time=create_time or clock.now(),
     )
+
+
+def principal_of(database: Database, person: Person) -> Principal:
+    with database.read() as session:
+        return auth.authenticate(session, person.token)[0]
+
+
+def workspace_with_members(
+    database: Database, owner: Person, people: list[Person], roles: Sequence[str] = ("viewer",)
+) -> WorkspaceView:
+    """A new workspace of `owner`'s organization with `people` as explicit members, their
+    roles taken from `roles` in turn."""
+    principal = principal_of(database, owner)
+    with database.write() as session:
+        view = workspaces.create(session, principal, owner.org, title="Team")
+        for i, person in enumerate(people):
+            role = roles[i % len(roles)]
+            memberships.add(
+                session, principal, owner.org, view.slug, user_ref=person.email, role=role
+            )
+    return view

@@ -12,15 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import BigInteger, bindparam, cast, event, func, select
 from sqlalchemy.exc import DBAPIError
 
-from tests.support import World, bare_user
-from workspaced.auth import service as auth
+from tests.support import World, bare_user, workspace_with_members
 from workspaced.kit.db import Database, context_free
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.prepared import PreparedSelect
 from workspaced.membership import listing, repository
-from workspaced.membership import service as memberships
 from workspaced.models import User
-from workspaced.workspace import service as workspaces
 
 
 def _via_sqlalchemy(connection: Any, statement: Any, parameters: dict[str, Any]) -> list[tuple]:
@@ -28,23 +25,14 @@ def _via_sqlalchemy(connection: Any, statement: Any, parameters: dict[str, Any])
 
 
 @pytest.fixture
-def team(database: Database, world: World) -> dict[str, Any]:
-    """A workspace with explicit members of several roles plus organization admins."""
+def team(world: World, database: Database) -> dict[str, Any]:
+    """A workspace with explicit members of several roles, in an organization that also
+    has an admin (so the organization-scoped arm of the list has rows)."""
     owner = world.person("acme")
     people = [world.person("acme") for _ in range(6)]
-    admin = world.person("acme", org_role="admin")
-    with database.read() as session:
-        principal = auth.authenticate(session, owner.token)[0]
-    with database.write() as session:
-        view = workspaces.create(session, principal, "acme", title="Team")
-        for i, person in enumerate(people):
-            role = ("viewer", "editor", "owner")[i % 3]
-            memberships.add(session, principal, "acme", view.slug, user_ref=person.email, role=role)
-    return {
-        "org_id": uuid.UUID(owner.org_id),
-        "workspace_id": view.uid,
-        "admin": admin,
-    }
+    world.person("acme", org_role="admin")
+    view = workspace_with_members(database, owner, people, roles=("viewer", "editor", "owner"))
+    return {"org_id": uuid.UUID(owner.org_id), "workspace_id": view.uid}
 
 
 ORDERS = ["", "display_name", "email desc", "created_time", "updated_time desc"]

@@ -9,9 +9,7 @@ import threading
 
 import pytest
 
-from tests.support import Person, World
-from workspaced.auth import service as auth
-from workspaced.authz.access import Principal
+from tests.support import World, principal_of, workspace_with_members
 from workspaced.http.context import AppContext, run_read
 from workspaced.kit.db import Database
 from workspaced.kit.pagination import PageRequest
@@ -19,23 +17,6 @@ from workspaced.membership import service as memberships
 from workspaced.organization import service as organizations
 from workspaced.role import custom as custom_roles
 from workspaced.role import service as roles
-from workspaced.workspace import service as workspaces
-
-
-def _principal(database: Database, person: Person) -> Principal:
-    with database.read() as session:
-        return auth.authenticate(session, person.token)[0]
-
-
-def _workspace_with_members(database: Database, owner: Person, people: list[Person]) -> str:
-    principal = _principal(database, owner)
-    with database.write() as session:
-        view = workspaces.create(session, principal, owner.org, title="Team")
-        for person in people:
-            memberships.add(
-                session, principal, owner.org, view.slug, user_ref=person.email, role="viewer"
-            )
-    return view.slug
 
 
 def test_cached_member_statements_bind_each_requests_workspace(
@@ -45,8 +26,8 @@ def test_cached_member_statements_bind_each_requests_workspace(
     alice, bob = world.person("org-a"), world.person("org-b")
     a_people = [world.person("org-a") for _ in range(3)]
     b_people = [world.person("org-b") for _ in range(2)]
-    a_ws = _workspace_with_members(database, alice, a_people)
-    b_ws = _workspace_with_members(database, bob, b_people)
+    a_ws = workspace_with_members(database, alice, a_people).slug
+    b_ws = workspace_with_members(database, bob, b_people).slug
     expected = {
         (alice.org, a_ws): {p.user_id for p in [alice, *a_people]},
         (bob.org, b_ws): {p.user_id for p in [bob, *b_people]},
@@ -55,7 +36,7 @@ def test_cached_member_statements_bind_each_requests_workspace(
     # and page through in twos so the continued (token) variant is reused too.
     for _ in range(2):
         for (org, ws), wanted in expected.items():
-            owner = _principal(database, alice if org == alice.org else bob)
+            owner = principal_of(database, alice if org == alice.org else bob)
             seen: list[str] = []
             token = ""
             while True:
@@ -73,7 +54,7 @@ def test_custom_roles_read_in_a_transaction_include_its_own_writes(
     database: Database, world: World
 ) -> None:
     admin = world.person("org-roles", org_role="owner")
-    principal = _principal(database, admin)
+    principal = principal_of(database, admin)
     with database.write() as session:
         org_id = organizations.resolve(session, principal, admin.org).organization.id
         assert "auditor" not in roles.display_names(session, org_id)
