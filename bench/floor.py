@@ -48,12 +48,12 @@ def app_factory() -> Any:
     return app
 
 
-def main() -> None:
+def serve(factory: str) -> None:
     import uvicorn
 
     # The same uvicorn.run arguments as `workspaced serve` (src/workspaced/cli/main.py).
     uvicorn.run(
-        "bench.floor:app_factory",
+        factory,
         factory=True,
         host="127.0.0.1",
         port=int(os.environ["BENCH_FLOOR_PORT"]),
@@ -64,4 +64,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    serve("bench.floor:app_factory")

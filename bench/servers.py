@@ -41,21 +41,25 @@ def start_ours(
 
 
 def start_floor(
-    stack: contextlib.ExitStack, responses: dict[str, tuple[int, str, bytes]]
+    stack: contextlib.ExitStack,
+    responses: dict[str, tuple[int, str, bytes]],
+    *,
+    module: str = "bench.floor",
 ) -> common.Server:
-    """The raw ASGI floor serving `responses` ({path: (status, content type, body)})."""
+    """The raw ASGI floor serving `responses` ({path: (status, content type, body)}), or
+    with `module="bench.ceiling"` the same bytes through a bare FastAPI app."""
     common.WORK.mkdir(parents=True, exist_ok=True)
     spec = {
         path: {"status": s, "content_type": ct, "body": base64.b64encode(b).decode()}
         for path, (s, ct, b) in responses.items()
     }
-    spec_file = common.WORK / "floor.json"
+    spec_file = common.WORK / f"{module}.json"
     spec_file.write_text(json.dumps(spec))
     port = common.free_port()
     return common.start_server(
         stack,
-        "floor",
-        [sys.executable, "-m", "bench.floor"],
+        module.removeprefix("bench."),
+        [sys.executable, "-m", module],
         port=port,
         env={"BENCH_FLOOR_FILE": str(spec_file), "BENCH_FLOOR_PORT": str(port)},
     )
