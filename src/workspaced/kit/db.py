@@ -1,10 +1,11 @@
 """Engine, transactions and the column types both databases share.
 
-One request is one transaction. Writers serialize where invariants are checked:
+A request's writes are one transaction. Writers serialize where invariants are checked:
 on SQLite every write transaction starts with `BEGIN IMMEDIATE` (the database
 write lock is taken up front, so a check and the write that depends on it can
 never interleave with another writer); on PostgreSQL services lock the rows they
-check with `SELECT ... FOR UPDATE`.
+check with `SELECT ... FOR UPDATE`. Reads are a transaction on SQLite (one snapshot) and
+autocommit statements on PostgreSQL (see kit/postgres.py); they cannot write.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.postgres import check_liveness_at_checkout
 
 SQLITE_BUSY_TIMEOUT_S = 30
 SQLITE_POOL_SIZE = 40
@@ -148,6 +150,24 @@ def _refuse_nul(
     return statement, parameters
 
 
+# What a read may send. Reads run in autocommit on PostgreSQL, where a stray write would
+# be committed on the spot (in a transaction it would have been rolled back, unseen).
+_READ_VERBS = ("SELECT", "WITH", "SHOW")
+
+
+class WriteInReadError(RuntimeError):
+    """A statement that changes data was sent inside `Database.read()` (a bug)."""
+
+
+@context_free
+def _refuse_writes(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> tuple[str, Any]:
+    if not statement.lstrip("( \t\n").upper().startswith(_READ_VERBS):
+        raise WriteInReadError(f"write inside a read transaction: {statement[:80]!r}")
+    return statement, parameters
+
+
 def _refuse_nul_characters(engine: Engine) -> None:
     event.listen(engine, "before_cursor_execute", _refuse_nul, retval=True)
 
@@ -179,14 +199,16 @@ def _make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(
+        engine = create_engine(
             parsed,
-            pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
             pool_timeout=10,
             connect_args={"connect_timeout": 5},
         )
+        # Instead of `pool_pre_ping`, which costs a round trip per checkout.
+        check_liveness_at_checkout(engine)
+        return engine
     raise ConfigurationError(
         f"unsupported database {backend!r}: use sqlite:///path or postgresql+psycopg://..."
     )
@@ -204,7 +226,14 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
-        self._reader = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # PostgreSQL reads run without BEGIN/ROLLBACK: at READ COMMITTED every statement
+        # takes its own snapshot inside a transaction too (kit/postgres.py). SQLite keeps
+        # the transaction, which there gives all of a read's statements one snapshot.
+        self._read_engine = self.engine.execution_options(
+            **({"workspaced_reads": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
+        event.listen(self._read_engine, "before_cursor_execute", _refuse_writes, retval=True)
+        self._reader = sessionmaker(self._read_engine, expire_on_commit=False, autoflush=False)
         self._writer = sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
         # SQLite admits one writer at a time. Without this lock, concurrent writers of this
         # process would wait for each other inside SQLite's busy handler, which polls with
@@ -215,16 +244,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction; closing the session ends it without expiring the objects
-        read (they stay usable, detached, after the block)."""
+        """A read: one transaction on SQLite (one snapshot for all its statements), autocommit
+        statements on PostgreSQL (each with its own snapshot, as at READ COMMITTED in a
+        transaction). Statements that change data are refused (`WriteInReadError`). The
+        objects read stay usable, detached, after the block."""
         with self._reader() as session:
             yield session
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A read-only transaction on a Core connection, for a statement that needs no ORM
-        (the token lookup on every request): it skips the Session's bookkeeping."""
-        with self.engine.connect() as connection:
+        """`read()` on a Core connection, for a statement that needs no ORM (the token
+        lookup on every request): it skips the Session's bookkeeping."""
+        with self._read_engine.connect() as connection:
             yield connection
 
     @contextmanager
