@@ -8,15 +8,18 @@ import asyncio
 import threading
 
 import pytest
+from sqlalchemy import update
 
 from tests.support import World, principal_of, workspace_with_members
 from workspaced.http.context import AppContext, run_read
 from workspaced.kit.db import Database
 from workspaced.kit.pagination import PageRequest
 from workspaced.membership import service as memberships
+from workspaced.models import Workspace
 from workspaced.organization import service as organizations
 from workspaced.role import custom as custom_roles
 from workspaced.role import service as roles
+from workspaced.workspace import service as workspaces
 
 
 def test_cached_member_statements_bind_each_requests_workspace(
@@ -109,3 +112,27 @@ def test_sqlite_reads_leave_the_loop_when_the_database_is_not_in_wal_mode(
 
     loop_thread, bounded = asyncio.run(threads())
     assert bounded != loop_thread
+
+
+def test_get_workspace_answers_what_the_view_query_reads(database: Database, world: World) -> None:
+    """`get` builds its view from the resolution's own row (creator joined in) instead of
+    reading the workspace again: same view, by slug or id, deleted, or creator gone."""
+    owner = world.person("org-view", name="Olive Owner")
+    principal = principal_of(database, owner)
+    created = workspace_with_members(database, owner, [])
+    orphan = workspace_with_members(database, owner, [])
+    with database.write() as session:
+        session.execute(update(Workspace).where(Workspace.id == orphan.uid).values(creator_id=None))
+        workspaces.delete(session, principal, owner.org, created.slug)
+
+    for view, ref in [(created, created.slug), (created, str(created.uid)), (orphan, orphan.slug)]:
+        with database.read() as session:
+            got = workspaces.get(session, principal, owner.org, ref, include_deleted=True)
+            ctx = workspaces.resolve(session, principal, owner.org, ref, include_deleted=True)
+            assert got == workspaces.view_of(session, ctx.organization, ctx.workspace)
+        assert got.uid == view.uid
+    assert got.creator_id is None and got.creator_email is None
+    with database.read() as session:
+        first = workspaces.get(session, principal, owner.org, created.slug, include_deleted=True)
+    assert first.delete_time is not None
+    assert (first.creator_display_name, first.creator_email) == ("Olive Owner", owner.email)

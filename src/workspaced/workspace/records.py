@@ -60,6 +60,14 @@ class WorkspaceRecord:
         return cls(*(getattr(workspace, name) for name in WORKSPACE_FIELDS))
 
 
+@dataclass(frozen=True, slots=True)
+class CreatorRecord:
+    """The name and email of a workspace's creator (None where the user is gone)."""
+
+    display_name: str | None
+    email: str | None
+
+
 # Field order of the records, which is also the column order of the queries that fill them.
 ORGANIZATION_FIELDS = tuple(OrganizationRecord.__dataclass_fields__)
 WORKSPACE_FIELDS = tuple(WorkspaceRecord.__dataclass_fields__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, Select, bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workspaced.kit.ids import parse_uuid
 from workspaced.kit.prepared import PreparedSelect
@@ -22,11 +22,13 @@ from workspaced.models import (
 from workspaced.workspace.records import (
     ORGANIZATION_FIELDS,
     WORKSPACE_FIELDS,
+    CreatorRecord,
     OrganizationRecord,
     WorkspaceRecord,
 )
 
 OM = OrganizationMembership
+Creator = aliased(User, name="creator")
 
 
 # A slug names its live workspace, else its most recently deleted one: this order, limit 1.
@@ -89,11 +91,14 @@ def find_with_member_role(
     return (None, None) if row is None else (row[0], row[1])
 
 
-@lru_cache(maxsize=4)
-def _with_organization_statement(org_by_id: bool, workspace_by_id: bool) -> PreparedSelect:
+@lru_cache(maxsize=8)
+def _with_organization_statement(
+    org_by_id: bool, workspace_by_id: bool, with_creator: bool
+) -> PreparedSelect:
     # The organization with the caller's org role, and the workspace with the caller's
     # workspace role, in one round trip (the read path of every workspace request), as
-    # plain columns in record field order: no ORM entities to load.
+    # plain columns in record field order: no ORM entities to load. `GET` of a workspace
+    # also needs its creator's name and email; the join is only in that variant.
     query = (
         select(
             *(getattr(Organization, name).label(f"org_{name}") for name in ORGANIZATION_FIELDS),
@@ -111,6 +116,10 @@ def _with_organization_statement(org_by_id: bool, workspace_by_id: bool) -> Prep
         .outerjoin(*_member_role_of_caller())
         .where((Organization.id if org_by_id else Organization.slug) == bindparam("org_ref"))
     )
+    if with_creator:
+        query = query.add_columns(Creator.display_name, Creator.email).outerjoin(
+            Creator, Creator.id == Workspace.creator_id
+        )
     return PreparedSelect((query if workspace_by_id else query.order_by(*_LIVE_FIRST)).limit(1))
 
 
@@ -118,13 +127,22 @@ _ORG_END = len(ORGANIZATION_FIELDS)
 _WS_START, _WS_END = _ORG_END + 1, _ORG_END + 1 + len(WORKSPACE_FIELDS)
 
 
+class Resolution(NamedTuple):
+    organization: OrganizationRecord
+    org_role: str  # the user's
+    workspace: WorkspaceRecord | None
+    role_id: str | None  # the user's explicit workspace role
+    creator: CreatorRecord | None  # only when asked for, and only with a workspace
+
+
 def find_with_organization(
-    session: Session, org_ref: str, ref: str, user_id: uuid.UUID
-) -> tuple[OrganizationRecord, str, WorkspaceRecord | None, str | None] | None:
-    """(organization, the user's org role, workspace, the user's workspace role) in one
-    query; None when the organization does not exist or the user is not its member."""
+    session: Session, org_ref: str, ref: str, user_id: uuid.UUID, *, with_creator: bool = False
+) -> Resolution | None:
+    """The organization, the user's org role, the workspace and the user's workspace role
+    (and the creator's name and email if asked) in one query; None when the organization
+    does not exist or the user is not its member."""
     org_uuid, ws_uuid = parse_uuid(org_ref), parse_uuid(ref)
-    prepared = _with_organization_statement(org_uuid is not None, ws_uuid is not None)
+    prepared = _with_organization_statement(org_uuid is not None, ws_uuid is not None, with_creator)
     parameters = {
         "user_id": user_id,
         "org_ref": org_uuid if org_uuid is not None else org_ref,
@@ -137,7 +155,8 @@ def find_with_organization(
     workspace_values = row[_WS_START:_WS_END]
     # The workspace id (its second field) is NULL when the outer join found no workspace.
     workspace = WorkspaceRecord(*workspace_values) if workspace_values[1] is not None else None
-    return organization, row[_ORG_END], workspace, row[_WS_END]
+    creator = CreatorRecord(*row[_WS_END + 1 :]) if with_creator and workspace is not None else None
+    return Resolution(organization, row[_ORG_END], workspace, row[_WS_END], creator)
 
 
 def live_slug_taken(session: Session, org_id: uuid.UUID, slug: str) -> bool:

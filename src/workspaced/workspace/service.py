@@ -43,7 +43,13 @@ from workspaced.models import Workspace, WorkspaceMembership, WorkspacePreferenc
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
 from workspaced.workspace import repository
-from workspaced.workspace.records import Named, OrganizationRecord, WorkspaceRecord
+from workspaced.workspace.records import (
+    WORKSPACE_FIELDS,
+    CreatorRecord,
+    Named,
+    OrganizationRecord,
+    WorkspaceRecord,
+)
 
 SOFT_DELETE_RETENTION = timedelta(days=30)
 TITLE_MAX = 200
@@ -78,6 +84,7 @@ class WorkspaceContext:
     organization: OrganizationRecord
     workspace: WorkspaceRecord
     access: WorkspaceAccess
+    creator: CreatorRecord | None = None  # resolved `with_creator` only
 
 
 def _view(org: Named, m: Mapping[str, Any]) -> WorkspaceView:
@@ -101,6 +108,16 @@ def _view(org: Named, m: Mapping[str, Any]) -> WorkspaceView:
         etag=m["etag"],
         member_count=m["member_count"],
     )
+
+
+def _view_of_record(
+    org: OrganizationRecord, workspace: WorkspaceRecord, creator: CreatorRecord | None
+) -> WorkspaceView:
+    """The view `view_of` reads, from what the resolution already read."""
+    fields = {name: getattr(workspace, name) for name in WORKSPACE_FIELDS}
+    fields["creator_display_name"] = creator.display_name if creator else None
+    fields["creator_email"] = creator.email if creator else None
+    return _view(org, fields)
 
 
 @lru_cache(maxsize=1)
@@ -132,14 +149,16 @@ def resolve(
     *,
     include_deleted: bool = False,
     lock: bool = False,
+    with_creator: bool = False,
 ) -> WorkspaceContext:
     """The workspace if the caller can see it, with the caller's permissions on it.
 
     Invisible and missing answer the same NotFound. A visible but soft-deleted workspace
     answers Deleted (a NotFound) unless `include_deleted`. `lock` takes the row lock that
     serializes every membership change of the workspace (PostgreSQL; SQLite's writer lock
-    already does).
+    already does). `with_creator` also reads the creator's name and email (not locking).
     """
+    creator = None
     if lock:
         # Writers lock the workspace row alone (FOR UPDATE OF workspaces); the one-query
         # read below outer-joins it, which PostgreSQL cannot lock. Two steps here.
@@ -151,11 +170,11 @@ def resolve(
         workspace = WorkspaceRecord.of(locked) if locked is not None else None
     else:
         found = repository.find_with_organization(
-            session, org_ref, workspace_ref, principal.user_id
+            session, org_ref, workspace_ref, principal.user_id, with_creator=with_creator
         )
         if found is None:
             raise NotFound("organization", org_ref)
-        org, org_role, workspace, role_id = found
+        org, org_role, workspace, role_id, creator = found
     if workspace is None or _purged(workspace):
         raise NotFound("workspace", workspace_ref)
     if not can_see_workspace(org_role, role_id):
@@ -171,7 +190,7 @@ def resolve(
         workspace_role_id=role_id,
         permissions=effective_permissions(org_role, workspace_permissions),
     )
-    return WorkspaceContext(org, workspace, access)
+    return WorkspaceContext(org, workspace, access, creator)
 
 
 def _purged(workspace: WorkspaceRecord) -> bool:
@@ -187,9 +206,16 @@ def get(
     *,
     include_deleted: bool = False,
 ) -> WorkspaceView:
-    ctx = resolve(session, principal, org_ref, workspace_ref, include_deleted=include_deleted)
+    ctx = resolve(
+        session,
+        principal,
+        org_ref,
+        workspace_ref,
+        include_deleted=include_deleted,
+        with_creator=True,
+    )
     require(ctx.access, "workspaces:get")
-    return view_of(session, ctx.organization, ctx.workspace)
+    return _view_of_record(ctx.organization, ctx.workspace, ctx.creator)
 
 
 def _free_slug(session: Session, org_id: uuid.UUID, title: str) -> str:
