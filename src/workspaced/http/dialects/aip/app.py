@@ -37,11 +37,14 @@ def build() -> FastAPI:
         "1.0.0",
         "Organizations, workspaces, members, roles and preferences, following Google AIPs.",
     )
+    # Routes are matched in this order, one regular expression after another: the hot
+    # workspace and member routes come first (a GET of a workspace tried 17 routes before
+    # its own). No path of one router can match a route of another, so order is free.
     for router in (
-        organizations.router,
-        organization_admin.router,
         workspace_routes.router,
         users.router,
+        organizations.router,
+        organization_admin.router,
         settings_routes.router,
         me.router,
         invites.router,
