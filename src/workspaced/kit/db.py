@@ -4,8 +4,9 @@ A request's writes are one transaction. Writers serialize where invariants are c
 on SQLite every write transaction starts with `BEGIN IMMEDIATE` (the database
 write lock is taken up front, so a check and the write that depends on it can
 never interleave with another writer); on PostgreSQL services lock the rows they
-check with `SELECT ... FOR UPDATE`. Reads are a transaction on SQLite (one snapshot) and
-autocommit statements on PostgreSQL (see kit/postgres.py); they cannot write.
+check with `SELECT ... FOR UPDATE`. Reads are a transaction on SQLite (one snapshot, rolled
+back) and autocommit statements on PostgreSQL (see kit/postgres.py); no write of theirs
+can land.
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def _refuse_nul(
     return statement, parameters
 
 
-# What a read may send. Reads run in autocommit on PostgreSQL, where a stray write would
+# What a PostgreSQL read may send. Reads run in autocommit there, where a stray write would
 # be committed on the spot (in a transaction it would have been rolled back, unseen).
 _READ_VERBS = ("SELECT", "WITH", "SHOW")
 
@@ -227,12 +228,16 @@ class Database:
             else self.engine
         )
         # PostgreSQL reads run without BEGIN/ROLLBACK: at READ COMMITTED every statement
-        # takes its own snapshot inside a transaction too (kit/postgres.py). SQLite keeps
-        # the transaction, which there gives all of a read's statements one snapshot.
-        self._read_engine = self.engine.execution_options(
-            **({"workspaced_reads": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
-        )
-        event.listen(self._read_engine, "before_cursor_execute", _refuse_writes, retval=True)
+        # takes its own snapshot inside a transaction too (kit/postgres.py). There a stray
+        # write would be committed at once, so reads refuse writes. SQLite keeps the read
+        # transaction (one snapshot for all its statements), rolled back at the end, so
+        # nothing a read wrote could land; its reads use the engine itself (options on it
+        # would cost every hot read ~110 Python calls of event dispatch).
+        if self.is_sqlite:
+            self._read_engine = self.engine
+        else:
+            self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            event.listen(self._read_engine, "before_cursor_execute", _refuse_writes, retval=True)
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False, autoflush=False)
         self._writer = sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
         # SQLite admits one writer at a time. Without this lock, concurrent writers of this
@@ -244,10 +249,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read: one transaction on SQLite (one snapshot for all its statements), autocommit
-        statements on PostgreSQL (each with its own snapshot, as at READ COMMITTED in a
-        transaction). Statements that change data are refused (`WriteInReadError`). The
-        objects read stay usable, detached, after the block."""
+        """A read: one transaction on SQLite (one snapshot for all its statements), rolled
+        back at the end; autocommit statements on PostgreSQL (each with its own snapshot,
+        as at READ COMMITTED in a transaction), where statements that change data are
+        refused (`WriteInReadError`). The objects read stay usable, detached, after the
+        block."""
         with self._reader() as session:
             yield session
 
