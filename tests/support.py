@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from workspaced.auth import service as auth
@@ -50,6 +50,25 @@ TENANT_TABLES = [
 
 def postgres_base_url() -> str | None:
     return os.environ.get(PG_ENV) or None
+
+
+def postgres_admin(database_url: str) -> Engine:
+    """An autocommit engine on the server's `postgres` database, for managing others."""
+    return create_engine(
+        make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def terminate_sessions(admin: Connection, name: str) -> int:
+    """End every other session connected to database `name`; how many there were."""
+    killed = admin.execute(
+        text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = :name AND pid <> pg_backend_pid()"
+        ),
+        {"name": name},
+    ).scalar_one()
+    return int(killed)
 
 
 def worker_suffix() -> str:
@@ -89,15 +108,9 @@ class TestDatabases:
             assert self.pg_base
             base = make_url(self.pg_base)
             name = f"{base.database or 'workspaced_test'}_{worker_suffix()}"
-            admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            admin = postgres_admin(self.pg_base)
             with admin.connect() as connection:
-                connection.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = :name AND pid <> pg_backend_pid()"
-                    ),
-                    {"name": name},
-                )
+                terminate_sessions(connection, name)
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
             admin.dispose()

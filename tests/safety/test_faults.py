@@ -24,11 +24,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tests.safety import stats
-from tests.support import World, free_port, live_server, postgres_base_url
+from tests.support import (
+    World,
+    free_port,
+    live_server,
+    postgres_admin,
+    postgres_base_url,
+    terminate_sessions,
+)
 
 KILLS = int(os.environ.get("WORKSPACED_FAULT_KILLS", "3"))
 TIMEOUT = httpx.Timeout(10.0)
@@ -140,32 +147,30 @@ def test_kill_9_loses_no_acknowledged_write(database_url: str, world: World) -> 
         assert set(acknowledged) <= listed
 
 
-def _admin_engine(database_url: str):  # type: ignore[no-untyped-def]
-    url = make_url(database_url).set(database="postgres")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def _other_backends(database_url: str, name: str, aggregate: str) -> int:
-    """`aggregate` over the backends connected to database `name` (other than ours)."""
-    engine = _admin_engine(database_url)
-    with engine.connect() as connection:
-        value = connection.execute(
-            text(
-                f"SELECT {aggregate} FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": name},
-        ).scalar_one()
-    engine.dispose()
-    return int(value)
-
-
 def _terminate(database_url: str, name: str) -> int:
-    return _other_backends(database_url, name, "count(pg_terminate_backend(pid))")
+    admin = postgres_admin(database_url)
+    try:
+        with admin.connect() as connection:
+            return terminate_sessions(connection, name)
+    finally:
+        admin.dispose()
 
 
 def _connections(database_url: str, name: str) -> int:
-    return _other_backends(database_url, name, "count(*)")
+    """How many backends are connected to database `name` (other than ours)."""
+    admin = postgres_admin(database_url)
+    try:
+        with admin.connect() as connection:
+            value = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    return int(value)
 
 
 def _wait_for_connections(database_url: str, name: str, seconds: float = 10) -> bool:
@@ -247,7 +252,7 @@ def test_readyz_is_503_while_the_database_is_unreachable(database_url: str, worl
         httpx.Client(base_url=base, timeout=TIMEOUT) as client,
     ):
         assert client.get("/readyz").status_code == 200
-        admin = _admin_engine(database_url)
+        admin = postgres_admin(database_url)
         try:
             with admin.connect() as connection:
                 _terminate(database_url, name)

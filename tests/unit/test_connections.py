@@ -11,10 +11,10 @@ from select import select as wait_readable
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, literal, select, text, union_all
+from sqlalchemy import literal, select, text, union_all
 from sqlalchemy.engine import make_url
 
-from tests.support import bare_user, postgres_base_url
+from tests.support import bare_user, postgres_admin, postgres_base_url, terminate_sessions
 from workspaced.kit import postgres
 from workspaced.kit.db import Database, WriteInReadError
 from workspaced.models import User
@@ -96,17 +96,10 @@ def _backend_pid(database: Database) -> int:
 
 
 def _terminate_backends(database_url: str) -> None:
-    url = make_url(database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = postgres_admin(database_url)
     try:
         with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": url.database},
-            )
+            terminate_sessions(connection, make_url(database_url).database or "")
     finally:
         admin.dispose()
 
