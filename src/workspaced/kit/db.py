@@ -165,7 +165,7 @@ def _refuse_writes(
     _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
 ) -> tuple[str, Any]:
     if not statement.lstrip("( \t\n")[:6].upper().startswith(_READ_VERBS):
-        raise WriteInReadError(f"write inside a read transaction: {statement[:80]!r}")
+        raise WriteInReadError(f"write inside Database.read(): {statement[:80]!r}")
     return statement, parameters
 
 
