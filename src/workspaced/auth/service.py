@@ -56,6 +56,9 @@ def _token_lookup() -> PreparedSelect:
         .where(
             PersonalAccessToken.secret_sha256 == bindparam("digest"),
             PersonalAccessToken.revoke_time.is_(None),
+            # A token issued before its user's current membership began belongs to an
+            # earlier membership that ended: it never works again after a re-add.
+            PersonalAccessToken.create_time >= OrganizationMembership.create_time,
             or_(PersonalAccessToken.expire_time.is_(None), PersonalAccessToken.expire_time > now),
         )
     )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
 from workspaced.auth.service import issue_token
-from workspaced.authz.access import Principal
+from workspaced.authz.access import Principal, effective_permissions
 from workspaced.invitation import repository, secret
 from workspaced.invitation.repository import ACCEPTED, PENDING
 from workspaced.invitation.service import (
@@ -62,7 +62,8 @@ FIRST_TOKEN_DISPLAY_NAME = "First token (invitation)"  # noqa: S105 (a label, no
 class Acceptance:
     invite: InviteView
     user: User
-    # Only when the invitee had no account: their first token's secret, shown once.
+    # When the invitee had no credential acting in the organization: a first token at
+    # home there, its secret shown once.
     token: str | None = None
 
 
@@ -116,18 +117,51 @@ def _lock_live_workspace(session: Session, invite: Invite) -> Workspace:
     return workspace
 
 
-def _refuse_known_email(session: Session, invite: Invite) -> None:
-    if users.find_by_email(session, invite.email) is not None:
+def _account_to_claim(session: Session, invite: Invite) -> User | None:
+    """For an invitee without a credential: the unverified placeholder an admin created
+    for the address, which the invitation's secret (delivered to that address) lets them
+    claim (rule 1); None when there is no account. A verified account must sign in."""
+    account = users.find_by_email(session, invite.email)
+    if account is not None and account.email_verified:
         raise Unauthenticated("an account with this email exists: sign in to accept the invite")
+    return account
 
 
 def _new_account(session: Session, invite: Invite, display_name: str) -> User:
-    _refuse_known_email(session, invite)
     try:
         with session.begin_nested():
-            return users.create(session, invite.email, display_name)
+            return users.create(session, invite.email, display_name, verified=True)
     except IntegrityError:
         raise Aborted("the account was created concurrently; sign in and retry") from None
+
+
+def _refuse_lapsed_authority(session: Session, invite: Invite) -> None:
+    """Rule 5: an invitation carries its sender's authority, so it works only while the
+    sender is still in the organization and still holds every permission of its role.
+    Locks the sender's membership row (a removal locks it first) and shares their custom
+    role's, so neither can change before this acceptance commits."""
+    lapsed = FailedPrecondition(
+        "the invitation is no longer valid: its sender no longer holds what it grants",
+        reason="INVITE_REVOKED",
+    )
+    if invite.inviter_id is None:
+        raise lapsed
+    sender = organizations.membership(session, invite.org_id, invite.inviter_id, lock=True)
+    if sender is None:
+        raise lapsed
+    held: frozenset[str] = frozenset()
+    sender_workspace = memberships.get(
+        session, invite.org_id, invite.workspace_id, invite.inviter_id
+    )
+    if sender_workspace is not None:
+        try:
+            sender_role = roles.resolve_role_input(session, invite.org_id, sender_workspace.role_id)
+        except InvalidArgument:
+            raise lapsed from None
+        held = roles.permissions_of(session, invite.org_id, sender_role)
+    needed = roles.permissions_of(session, invite.org_id, invite.role_id)
+    if needed - effective_permissions(sender.org_role, held):
+        raise lapsed
 
 
 def _ensure_org_member(session: Session, org: Organization, user: User, actor: Principal) -> None:
@@ -188,9 +222,8 @@ def accept(
             "the invite was sent to a different email address",
             "INVITE_EMAIL_MISMATCH",
         )
-    if principal is None:
-        _refuse_known_email(session, invite)
-    user_id = principal.user_id if principal is not None else None
+    placeholder = _account_to_claim(session, invite) if principal is None else None
+    user_id = principal.user_id if principal is not None else (placeholder.id if placeholder else None)
     now = clock.now()
     _refuse_unusable(
         effective_state(invite.state, invite.expire_time, now),
@@ -206,15 +239,26 @@ def accept(
             is_member=_is_member(session, invite, user_id),
         )
         raise not_pending(state)  # unreachable unless the row changed twice meanwhile
+    # After the claim: a concurrent removal of the sender has either committed (and
+    # revoked the invite, so the claim above failed) or waits for this transaction.
+    _refuse_lapsed_authority(session, invite)
     session.refresh(invite)
     if principal is None:
         assert display_name is not None
-        user = _new_account(session, invite, display_name)
+        if placeholder is None:
+            user = _new_account(session, invite, display_name)
+        else:
+            user = placeholder
+            user.display_name = display_name
         actor = Principal(user_id=user.id, token_id=None, home_org_id=org.id, email=user.email)
     else:
         user = session.scalars(select(User).where(User.id == principal.user_id)).one()
         actor = principal
-    return _grant(session, org, workspace, invite, user, actor, new_account=principal is None)
+    # The secret reached this address, so its owner controls it (rule 1).
+    user.email_verified = True
+    # A first credential for the organization when the invitee has none that acts there.
+    needs_token = principal is None or not principal.acts_in(org.id)
+    return _grant(session, org, workspace, invite, user, actor, issue_first_token=needs_token)
 
 
 def _grant(
@@ -225,7 +269,7 @@ def _grant(
     user: User,
     actor: Principal,
     *,
-    new_account: bool,
+    issue_first_token: bool,
 ) -> Acceptance:
     invite_name = resource_name(org.slug, workspace.slug, invite.id)
     audit.record(
@@ -264,7 +308,7 @@ def _grant(
         after={"role": invite.role_id},
     )
     first_token = None
-    if new_account:
+    if issue_first_token:
         row, first_token = issue_token(
             session, user_id=user.id, org_id=org.id, display_name=FIRST_TOKEN_DISPLAY_NAME
         )

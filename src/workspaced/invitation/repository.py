@@ -83,3 +83,19 @@ def mark_accepted(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID, now
 
 def mark_revoked(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID) -> bool:
     return _transition(session, org_id, invite_id, [], {"state": REVOKED})
+
+
+def revoke_pending_from(
+    session: Session, org_id: uuid.UUID, inviter_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Revoke every pending invite `inviter_id` sent in the organization (their authority
+    ended); the ids revoked. Row locks make a concurrent accept either finish first or
+    find the invite revoked."""
+    result = session.execute(
+        in_org(update(Invite), Invite, org_id)
+        .where(Invite.inviter_id == inviter_id, Invite.state == PENDING)
+        .values(state=REVOKED)
+        .returning(Invite.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())

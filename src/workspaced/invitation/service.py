@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
-from workspaced.authz.access import Principal, require
+from workspaced.authz.access import Principal, require, require_all
 from workspaced.invitation import repository, secret
 from workspaced.invitation.repository import ACCEPTED, EXPIRED, PENDING, REVOKED
 from workspaced.kit import clock, filtering
@@ -106,6 +106,8 @@ def create(
     role_id = roles.resolve_role_input(
         session, org_id, role, allow_display_name=allow_role_display_name
     )
+    # Rule 3: an invitation grants its role when accepted, so inviting is granting.
+    require_all(ctx.access, roles.permissions_of(session, org_id, role_id))
     ttl = DEFAULT_TTL if ttl is None else ttl
     if ttl <= timedelta(0) or ttl > MAX_TTL:
         raise InvalidArgument("ttl", f"must be positive and at most {MAX_TTL.days} days")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -52,6 +54,22 @@ def count_owners(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID) -
         WM.workspace_id == workspace_id, WM.role_id == OWNER_ROLE_ID
     )
     return session.scalar(query) or 0
+
+
+def set_role(
+    session: Session,
+    org_id: uuid.UUID,
+    workspace_id: uuid.UUID,
+    user_id: uuid.UUID,
+    role_id: str,
+    now: datetime,
+) -> None:
+    session.execute(
+        in_org(update(WM), WM, org_id)
+        .where(WM.workspace_id == workspace_id, WM.user_id == user_id)
+        .values(role_id=role_id, update_time=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def remove(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID, user_id: uuid.UUID) -> int:

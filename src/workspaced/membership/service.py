@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
-from workspaced.authz.access import Principal, require
+from workspaced.authz.access import Principal, require, require_all
 from workspaced.authz.catalog import (
     OWNER_ROLE_ID,
 )
@@ -23,7 +23,6 @@ from workspaced.kit.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
 )
 from workspaced.membership import repository
 from workspaced.membership.listing import (  # re-exported: the membership API in one place
@@ -136,10 +135,16 @@ def _granting(
     role_id = roles.resolve_role_input(
         session, ctx.organization.id, role, allow_display_name=allow_role_display_name
     )
-    missing = roles.permissions_of(session, ctx.organization.id, role_id) - ctx.access.permissions
-    if missing:
-        raise PermissionDenied(sorted(missing)[0], ctx.access.resource)
+    require_all(ctx.access, roles.permissions_of(session, ctx.organization.id, role_id))
     return ctx, role_id
+
+
+def _refuse_acting_on_superior(
+    session: Session, ctx: WorkspaceContext, membership: WorkspaceMembership
+) -> None:
+    """Rule 4: changing or removing a member requires holding every permission of the
+    member's role, so a custom role with `members:remove` cannot remove an owner."""
+    require_all(ctx.access, roles.permissions_of(session, ctx.organization.id, membership.role_id))
 
 
 def _refuse_losing_last_owner(
@@ -165,6 +170,7 @@ def change_role(
         session, principal, org_ref, workspace_ref, "members:update", role, allow_role_display_name
     )
     membership = _find_membership(session, ctx, user_ref)
+    _refuse_acting_on_superior(session, ctx, membership)
     if membership.role_id != role_id:
         if role_id != OWNER_ROLE_ID:
             _refuse_losing_last_owner(session, ctx, membership)
@@ -189,6 +195,7 @@ def remove(
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
     require(ctx.access, "members:remove")
     membership = _find_membership(session, ctx, user_ref)
+    _refuse_acting_on_superior(session, ctx, membership)
     _refuse_losing_last_owner(session, ctx, membership)
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
     if repository.remove(session, org_id, ws_id, membership.user_id):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspaced.kit.db import UTCDateTime, UUIDType
@@ -23,3 +23,6 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     avatar_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     create_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The owner proved control of `email` (SPEC §3 "verified email"); False for the
+    # placeholders organization admins create by email, until an invitation claims them.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -53,11 +53,16 @@ def find_with_role(
 
 
 def membership(
-    session: Session, org_id: uuid.UUID, user_id: uuid.UUID
+    session: Session, org_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
 ) -> OrganizationMembership | None:
+    """`lock` takes the row lock every removal of the member takes first, so what depends
+    on the membership (a token issued, an invite accepted on its authority) either commits
+    before the removal or sees it gone."""
     query = in_org(select(OrganizationMembership), OrganizationMembership, org_id).where(
         OrganizationMembership.user_id == user_id
     )
+    if lock:
+        query = query.with_for_update()
     return session.scalars(query).one_or_none()
 
 

@@ -31,7 +31,7 @@ def resolve(
 ) -> OrganizationAccess:
     """The organization if the caller is a member of it; NotFound otherwise (no leak)."""
     found = repository.find_with_role(session, org_ref, principal.user_id, lock=lock)
-    if found is None:
+    if found is None or not principal.acts_in(found[0].id):
         raise NotFound("organization", org_ref)
     return OrganizationAccess(*found)
 
@@ -76,6 +76,9 @@ def list_for_user(
         .join(OrganizationMembership, OrganizationMembership.org_id == Organization.id)
         .where(OrganizationMembership.user_id == principal.user_id)
     )
+    if principal.org_scope is not None:
+        # Only where the credential acts (rule 6); /me describes all of them.
+        query = query.where(Organization.id == principal.org_scope)
     rows, token = keyset_page(
         session, query, [_SLUG_KEY, _ID_KEY], page, codec, fingerprint("organizations")
     )

@@ -8,10 +8,10 @@ tokens for the organization, in the same transaction.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
@@ -20,6 +20,7 @@ from workspaced.authz.catalog import (
     BUILT_IN_ORGANIZATION_ROLES,
     OWNER_ROLE_ID,
 )
+from workspaced.invitation import repository as invites
 from workspaced.kit import clock, filtering
 from workspaced.kit.errors import (
     AlreadyExists,
@@ -37,12 +38,12 @@ from workspaced.membership import repository as memberships
 from workspaced.models import (
     Organization,
     OrganizationMembership,
-    PersonalAccessToken,
     User,
     WorkspaceMembership,
 )
 from workspaced.organization import repository
 from workspaced.organization import service as organizations
+from workspaced.personal_access_token import repository as tokens
 from workspaced.user import service as users
 from workspaced.workspace import repository as workspaces
 
@@ -176,9 +177,9 @@ def add_user(
     org = access.organization
     _validate_role(org_role)
     _require_owner_for(org, access.org_role, org_role)
-    user = users.find_by_email(session, users.validate_email(email)) or users.create(
-        session, email, display_name
-    )
+    email = users.validate_email(email)
+    existing = users.find_by_email(session, email)
+    user = existing or users.create(session, email, display_name)
     if repository.membership(session, org.id, user.id) is not None:
         raise AlreadyExists(
             f"{email!r} is already a member of the organization", resource_id=str(user.id)
@@ -197,6 +198,14 @@ def add_user(
         resource=_resource(org, user.id),
         after={"org_role": org_role},
     )
+    if existing is not None:
+        # Rule 7: the account belongs to someone elsewhere; answer exactly as for a new
+        # address (the name the admin gave, or the address's local part), never theirs.
+        return replace(
+            _view(org, membership, user),
+            email=email,
+            display_name=display_name or email.split("@", 1)[0],
+        )
     return _view(org, membership, user)
 
 
@@ -227,21 +236,31 @@ def update_user(
 
 
 def remove_user(session: Session, principal: Principal, org_ref: str, user_ref: str) -> None:
-    """Remove a user from the organization, their workspace memberships and their tokens
-    for it, atomically. Refused while they are the only owner of a live workspace."""
+    """Remove a user from the organization, atomically with everything their membership
+    carried: workspace memberships, tokens at home here and the pending invitations they
+    sent (rules 5 and 6). Refused while they are the only owner of a live workspace."""
     access = organizations.resolve_admin(session, principal, org_ref, lock=True)
     org = access.organization
     membership, user = _member(session, org, user_ref)
     _require_owner_for(org, access.org_role, membership.org_role)
     organizations.refuse_losing_last_owner(session, org, membership)
+    # The membership row lock first: a token being issued or an invite being accepted on
+    # this membership's authority holds it too, so it either commits before this removal
+    # (and is revoked below, by statements that see it) or finds the membership gone.
+    repository.membership(session, org.id, user.id, lock=True)
     for workspace_membership in _workspace_memberships(session, org.id, user.id):
         _leave_workspace(session, principal, org, workspace_membership)
-    session.execute(
-        in_org(update(PersonalAccessToken), PersonalAccessToken, org.id)
-        .where(PersonalAccessToken.user_id == user.id, PersonalAccessToken.revoke_time.is_(None))
-        .values(revoke_time=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    tokens.revoke_all_of(session, org.id, user.id, clock.now())
+    for invite_id in invites.revoke_pending_from(session, org.id, user.id):
+        audit.record(
+            session,
+            org_id=org.id,
+            actor=principal,
+            action="invite.revoked",
+            resource=f"organizations/{org.slug}/invites/{invite_id}",
+            before={"state": "PENDING"},
+            after={"state": "REVOKED", "reason": "inviter removed from the organization"},
+        )
     session.delete(membership)
     session.flush()
     audit.record(

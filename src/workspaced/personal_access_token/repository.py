@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from workspaced.kit.tenancy import AnySelect
+from workspaced.kit.tenancy import AnySelect, in_org
 from workspaced.models import Organization, PersonalAccessToken
 
 PAT = PersonalAccessToken
@@ -41,3 +41,14 @@ def revoke(session: Session, token_id: uuid.UUID, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def revoke_all_of(session: Session, org_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> int:
+    """Revoke every live token of `user_id` at home in the organization; how many."""
+    result = session.execute(
+        in_org(update(PAT), PAT, org_id)
+        .where(PAT.user_id == user_id, PAT.revoke_time.is_(None))
+        .values(revoke_time=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

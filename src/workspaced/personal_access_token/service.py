@@ -112,6 +112,10 @@ def create(
     org = organizations.resolve(
         session, principal, org_ref if org_ref is not None else str(principal.home_org_id)
     ).organization
+    # Rule 6, concurrently: hold the membership row a removal locks first, and read it
+    # afresh, so no token is issued to a user whose removal commits meanwhile.
+    if organizations_repository.membership(session, org.id, principal.user_id, lock=True) is None:
+        raise NotFound("organization", org_ref or str(org.id))
     row, secret = issue_token(
         session,
         user_id=principal.user_id,

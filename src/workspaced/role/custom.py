@@ -60,13 +60,20 @@ def _validate_permissions(permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-def _check_display_name_free(
-    session: Session, org_id: uuid.UUID, display_name: str, role_id: str
-) -> None:
-    # Display names are accepted as role input, so they must name one role only.
+def _check_names_free(session: Session, org_id: uuid.UUID, display_name: str, role_id: str) -> None:
+    """Role input accepts ids and (in aip) display names, so no string may name two roles
+    (rule 8): display names are unique and never equal any role's id, and a new id never
+    equals another role's display name. Compared case-insensitively, as input is."""
+    name, ident = display_name.strip().lower(), role_id.lower()
     for role in workspace_roles(session, org_id):
-        if role.role_id != role_id and role.display_name.lower() == display_name.lower():
+        if role.role_id == role_id:
+            continue
+        if role.display_name.lower() == name or role.role_id.lower() == name:
             raise AlreadyExists(f"a role named {display_name!r} already exists")
+        if role.display_name.lower() == ident:
+            raise AlreadyExists(f"role id {role_id!r} is another role's display name")
+    if name in RESERVED_IDS:
+        raise AlreadyExists(f"a role named {display_name!r} already exists")
 
 
 def _find(session: Session, org_id: uuid.UUID, role_id: str, *, lock: bool = False) -> Role | None:
@@ -110,7 +117,7 @@ def create(
     granted = _validate_permissions(permissions)
     if _find(session, org.id, role_id) is not None:
         raise AlreadyExists(f"role {role_id!r} already exists", resource_id=role_id)
-    _check_display_name_free(session, org.id, display_name, role_id)
+    _check_names_free(session, org.id, display_name, role_id)
     now = clock.now()
     role = Role(
         pk=uuid.uuid4(),
@@ -161,7 +168,7 @@ def update(
     }
     if display_name is not None:
         check_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
-        _check_display_name_free(session, org.id, display_name, role_id)
+        _check_names_free(session, org.id, display_name, role_id)
         role.display_name = display_name
     if description is not None:
         check_text("description", description, DESCRIPTION_MAX, required=False)

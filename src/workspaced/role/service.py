@@ -107,15 +107,16 @@ def resolve_role_input(
     Callers are about to grant the role: a custom role is share-locked so that it cannot be
     deleted by a concurrent transaction before the grant commits.
     """
-    wanted = value.strip().lower()
-    for role in workspace_roles(session, org_id):
-        if role.role_id == value or (
-            allow_display_name
-            and (role.display_name.lower() == wanted or role.role_id.lower() == wanted)
-        ):
-            if not role.built_in and not _share_lock(session, org_id, role.role_id):
-                break  # deleted meanwhile
-            return role.role_id
+    # A role id always wins over a display name (rule 8): ids first, then names.
+    known = workspace_roles(session, org_id)
+    found = next((role for role in known if role.role_id == value), None)
+    if found is None and allow_display_name:
+        wanted = value.strip().lower()
+        found = next((role for role in known if role.role_id.lower() == wanted), None) or next(
+            (role for role in known if role.display_name.lower() == wanted), None
+        )
+    if found is not None and (found.built_in or _share_lock(session, org_id, found.role_id)):
+        return found.role_id
     raise InvalidArgument(field, f"unknown role {value!r}")
 
 

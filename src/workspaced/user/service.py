@@ -36,7 +36,11 @@ def _free_username(session: Session, email: str) -> str:
     return candidate
 
 
-def create(session: Session, email: str, display_name: str | None = None) -> User:
+def create(
+    session: Session, email: str, display_name: str | None = None, *, verified: bool = False
+) -> User:
+    """A new account. `verified` only where its owner proved control of `email` (rule 1);
+    accounts admins create by email are unverified placeholders until claimed."""
     email = validate_email(email)
     user = User(
         id=uuid.uuid4(),
@@ -45,6 +49,7 @@ def create(session: Session, email: str, display_name: str | None = None) -> Use
         username=_free_username(session, email),
         display_name=display_name or email.split("@", 1)[0],
         create_time=clock.now(),
+        email_verified=verified,
     )
     session.add(user)
     session.flush()

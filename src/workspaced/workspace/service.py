@@ -21,8 +21,9 @@ from workspaced.authz.access import (
     can_see_workspace,
     effective_permissions,
     require,
+    require_all,
 )
-from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_PERMISSIONS, OWNER_ROLE_ID
 from workspaced.kit import clock, filtering
 from workspaced.kit.errors import (
     Aborted,
@@ -39,6 +40,7 @@ from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
 from workspaced.kit.validation import check_text
+from workspaced.membership import repository as memberships
 from workspaced.models import Workspace, WorkspaceMembership, WorkspacePreferences
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
@@ -172,7 +174,7 @@ def resolve(
         found = repository.find_with_organization(
             session, org_ref, workspace_ref, principal.user_id, with_creator=with_creator
         )
-        if found is None:
+        if found is None or not principal.acts_in(found[0].id):
             raise NotFound("organization", org_ref)
         org, org_role, workspace, role_id, creator = found
     if workspace is None or _purged(workspace):
@@ -426,11 +428,18 @@ def delete(
 def undelete(
     session: Session, principal: Principal, org_ref: str, workspace_ref: str
 ) -> WorkspaceView:
-    ctx = resolve(session, principal, org_ref, workspace_ref, include_deleted=True)
+    # Locked: the owner count below and the owner added after it see the same state.
+    ctx = resolve(session, principal, org_ref, workspace_ref, include_deleted=True, lock=True)
     require(ctx.access, "workspaces:delete")
     workspace = ctx.workspace
     if workspace.delete_time is None:
         raise FailedPrecondition("the workspace is not deleted")
+    ownerless = memberships.count_owners(session, ctx.organization.id, workspace.id) == 0
+    if ownerless:
+        # Rule 9: a live workspace has an owner. Its former owners left the organization
+        # while it was deleted, so whoever brings it back owns it, which only a caller
+        # already holding owner-level access may become (rule 3).
+        require_all(ctx.access, OWNER_PERMISSIONS)
     if repository.live_slug_taken(session, ctx.organization.id, workspace.slug):
         raise AlreadyExists(
             f"workspace id {workspace.slug!r} was taken after the delete",
@@ -448,6 +457,8 @@ def undelete(
         raise AlreadyExists(f"workspace id {workspace.slug!r} is taken") from None
     if not updated:
         raise Aborted("the workspace changed while it was being undeleted")
+    if ownerless:
+        _make_owner(session, principal, ctx)
     audit.record(
         session,
         org_id=ctx.organization.id,
@@ -456,3 +467,34 @@ def undelete(
         resource=ctx.access.resource,
     )
     return view_of(session, ctx.organization, ctx.workspace)
+
+
+def _make_owner(session: Session, principal: Principal, ctx: WorkspaceContext) -> None:
+    org_id, ws_id = ctx.organization.id, ctx.workspace.id
+    now = clock.now()
+    before = ctx.access.workspace_role_id
+    if before is None:
+        session.add(
+            WorkspaceMembership(
+                org_id=org_id,
+                workspace_id=ws_id,
+                user_id=principal.user_id,
+                role_id=OWNER_ROLE_ID,
+                added_by=principal.user_id,
+                create_time=now,
+                update_time=now,
+            )
+        )
+        session.flush()
+        repository.add_to_member_count(session, org_id, ws_id, 1)
+    else:
+        memberships.set_role(session, org_id, ws_id, principal.user_id, OWNER_ROLE_ID, now)
+    audit.record(
+        session,
+        org_id=org_id,
+        actor=principal,
+        action="workspace.member.added" if before is None else "workspace.member.role_changed",
+        resource=f"{ctx.access.resource}/users/{principal.user_id}",
+        before=None if before is None else {"role": before},
+        after={"role": OWNER_ROLE_ID, "reason": "undeleted a workspace without owners"},
+    )

@@ -234,7 +234,8 @@ def test_accepting_makes_a_user_of_another_organization_a_member(
     guest = world.person("other", email="guest@example.com")
     workspace(client, owner)
     body = created(client, owner, guest.email)
-    assert accept(client, body["invite_token"], guest).status_code == 200
+    accepted = accept(client, body["invite_token"], guest)
+    assert accepted.status_code == 200
     with database.read() as session:
         role = session.scalar(
             select(OrganizationMembership.org_role).where(
@@ -243,7 +244,11 @@ def test_accepting_makes_a_user_of_another_organization_a_member(
             )
         )
     assert role == "member"
-    assert client.get(WS + "/research", headers=guest.headers).status_code == 200
+    # The guest's token stays in its home organization (rule 6); accepting gave them a
+    # first token at home in this one.
+    assert client.get(WS + "/research", headers=guest.headers).status_code == 404
+    here = {"Authorization": f"Bearer {accepted.json()['token']}"}
+    assert client.get(WS + "/research", headers=here).status_code == 200
     added = [
         e
         for e in audit_events(database, owner, "organization.user.added")

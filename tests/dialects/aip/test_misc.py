@@ -12,19 +12,20 @@ BASE = "/api/v1/organizations/acme/workspaces"
 
 def test_organizations_list_and_get(client: TestClient, world: World) -> None:
     alice = world.person("acme", name="Alice")
-    world.person("globex", email=alice.email)
+    alice_in_globex = world.person("globex", email=alice.email)
     world.person("initech")
-    listed = client.get(ORG, headers=alice.headers).json()
-    assert [o["name"] for o in listed["organizations"]] == [
+    # A personal access token acts only in its home organization (SPEC §3 rule 6): it lists
+    # that one, and the others answer as for an outsider; /me still names them all.
+    for person, home in [(alice, "acme"), (alice_in_globex, "globex")]:
+        listed = client.get(ORG, headers=person.headers).json()
+        assert [o["name"] for o in listed["organizations"]] == [f"organizations/{home}"]
+        assert listed["next_page_token"] == ""
+    assert client.get(f"{ORG}/globex", headers=alice.headers).status_code == 404
+    me = client.get("/api/v1/me", headers=alice.headers).json()
+    assert sorted(o["name"] for o in me["organizations"]) == [
         "organizations/acme",
         "organizations/globex",
     ]
-    assert listed["next_page_token"] == ""
-    first = client.get(ORG, params={"page_size": 1}, headers=alice.headers).json()
-    second = client.get(
-        ORG, params={"page_size": 1, "page_token": first["next_page_token"]}, headers=alice.headers
-    ).json()
-    assert [o["name"] for o in second["organizations"]] == ["organizations/globex"]
     by_uid = client.get(f"{ORG}/{alice.org_id}", headers=alice.headers)
     assert by_uid.json()["name"] == "organizations/acme"
     assert client.get(f"{ORG}/initech", headers=alice.headers).status_code == 404

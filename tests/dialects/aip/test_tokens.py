@@ -129,23 +129,25 @@ def test_bad_bodies_are_invalid_argument(client: TestClient, world: World) -> No
     assert client.get(MINE, params={"page_size": -1}, headers=me.headers).status_code == 400
 
 
-def test_home_organization_must_be_one_of_mine(client: TestClient, world: World) -> None:
+def test_a_token_creates_tokens_only_for_its_own_home_organization(
+    client: TestClient, world: World
+) -> None:
+    # SPEC §3 rule 6: a personal access token acts only in its home organization, so it
+    # cannot mint a token for another one, even one its user belongs to.
     me = world.person("acme", email="multi@example.com")
-    world.person("other", email="multi@example.com")
+    me_in_other = world.person("other", email="multi@example.com")
     world.person("third")
-    for organization, expected in [
-        ("organizations/other", "organizations/other"),
-        ("other", "organizations/other"),
-        (None, "organizations/acme"),
+    for caller, organization, expected in [
+        (me, None, "organizations/acme"),
+        (me, "organizations/acme", "organizations/acme"),
+        (me_in_other, "other", "organizations/other"),
     ]:
         extra = {"organization": organization} if organization else {}
-        response = create(client, me, **extra)
+        response = create(client, caller, **extra)
         assert response.status_code == 200, response.text
         assert response.json()["organization"] == expected
-    outsider = create(client, me, organization="organizations/third")
-    assert outsider.status_code == 404
-    missing = create(client, me, organization="organizations/nowhere")
-    assert missing.status_code == 404
+    for organization in ["organizations/other", "other", "organizations/third", "nowhere"]:
+        assert create(client, me, organization=organization).status_code == 404
 
 
 def test_nobody_sees_or_revokes_anyone_elses_token_through_me(
