@@ -223,7 +223,9 @@ def accept(
             "INVITE_EMAIL_MISMATCH",
         )
     placeholder = _account_to_claim(session, invite) if principal is None else None
-    user_id = principal.user_id if principal is not None else (placeholder.id if placeholder else None)
+    user_id = (
+        principal.user_id if principal is not None else (placeholder.id if placeholder else None)
+    )
     now = clock.now()
     _refuse_unusable(
         effective_state(invite.state, invite.expire_time, now),

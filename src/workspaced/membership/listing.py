@@ -314,7 +314,7 @@ def _views(session: Session, ctx: WorkspaceContext, rows: Sequence[Any]) -> list
     return [view_of_row(scope, row, role_names) for row in rows]
 
 
-def resolve_for_org_admin(
+def _resolve_for_org_admin(
     session: Session,
     principal: Principal,
     org_ref: str,
@@ -337,15 +337,22 @@ def resolve_for_org_admin(
     return ctx
 
 
-def list_explicit_members(
+def list_for_org_admin(
     session: Session,
-    ctx: WorkspaceContext,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
     *,
     page: PageRequest,
     codec: PageTokenCodec,
     user_id: uuid.UUID | None = None,
 ) -> tuple[list[MemberView], str]:
-    """Explicit members only, oldest first, one keyset page (optionally one user)."""
+    """Organization owners/admins (the admin dialect): explicit members only, oldest first,
+    one keyset page (optionally one user). Other members are refused before the workspace
+    is looked up, with the same PermissionDenied for every workspace id."""
+    ctx = _resolve_for_org_admin(
+        session, principal, org_ref, workspace_ref, refuse_members_first=True
+    )
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
     query_id = fingerprint("explicit-members", str(ws_id), str(user_id))
     statement = _explicit_statement(user_id is not None, bool(page.page_token))
@@ -371,7 +378,7 @@ def _one_member_statement() -> PreparedSelect:
     return PreparedSelect(select(sub).where(sub.c.user_id == bindparam("user_id")))
 
 
-def member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) -> MemberView:
+def _member_view(session: Session, ctx: WorkspaceContext, user_id: uuid.UUID) -> MemberView:
     """One explicit member of the workspace (who must be one)."""
     parameters = repository.arm_parameters(ctx.organization.id, ctx.workspace.id)
     parameters["user_id"] = user_id

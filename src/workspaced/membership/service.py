@@ -28,11 +28,10 @@ from workspaced.membership import repository
 from workspaced.membership.listing import (  # re-exported: the membership API in one place
     MemberView,
     list_all_explicit,
-    list_explicit_members,
+    list_for_org_admin,
     list_users,
-    member_view,
-    resolve_for_org_admin,
 )
+from workspaced.membership.listing import _member_view as member_view
 from workspaced.models import User, WorkspaceMembership
 from workspaced.organization import repository as organizations
 from workspaced.role import service as roles
@@ -46,10 +45,9 @@ __all__ = [
     "change_role",
     "count_users",
     "list_all_explicit",
-    "list_explicit_members",
+    "list_for_org_admin",
     "list_users",
     "remove",
-    "resolve_for_org_admin",
 ]
 
 
@@ -191,12 +189,14 @@ def change_role(
 
 def remove(
     session: Session, principal: Principal, org_ref: str, workspace_ref: str, *, user_ref: str
-) -> None:
+) -> MemberView:
+    """Remove an explicit member; the membership as it was (some dialects answer with it)."""
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref, lock=True)
     require(ctx.access, "members:remove")
     membership = _find_membership(session, ctx, user_ref)
     _refuse_acting_on_superior(session, ctx, membership)
     _refuse_losing_last_owner(session, ctx, membership)
+    removed = member_view(session, ctx, membership.user_id)
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
     if repository.remove(session, org_id, ws_id, membership.user_id):
         workspaces_repository.add_to_member_count(session, org_id, ws_id, -1)
@@ -208,6 +208,7 @@ def remove(
             resource=f"{ctx.access.resource}/users/{membership.user_id}",
             before={"role": membership.role_id},
         )
+    return removed
 
 
 MAX_COUNT_IDS = 1000

@@ -141,12 +141,21 @@ def create(
     return view, secret
 
 
+def _mine(principal: Principal) -> AnySelect:
+    """The caller's live tokens; a token homed in one organization sees and revokes only
+    tokens of that organization (rule 6: it acts nowhere else)."""
+    query = repository.live_query().where(PAT.user_id == principal.user_id)
+    if principal.org_scope is not None:
+        query = in_org(query, PAT, principal.org_scope)
+    return query
+
+
 def list_mine(
     session: Session, principal: Principal, *, page: PageRequest, codec: PageTokenCodec
 ) -> tuple[list[TokenView], str]:
-    """The caller's unrevoked tokens in every organization, newest first."""
-    query = repository.live_query().where(PAT.user_id == principal.user_id)
-    query_id = fingerprint("my-tokens", str(principal.user_id))
+    """The caller's unrevoked tokens where the calling credential acts, newest first."""
+    query = _mine(principal)
+    query_id = fingerprint("my-tokens", str(principal.user_id), str(principal.org_scope))
     rows, token = keyset_page(session, query, _ORDER, page, codec, query_id)
     return [_view(row) for row in rows], token
 
@@ -180,7 +189,7 @@ def _revoke(session: Session, principal: Principal, row: Any, token_ref: str) ->
 
 def revoke_mine(session: Session, principal: Principal, token_ref: str) -> None:
     """Revoke one of the caller's tokens; anyone else's answers NotFound, like a missing one."""
-    row = _find(session, token_ref, repository.live_query().where(PAT.user_id == principal.user_id))
+    row = _find(session, token_ref, _mine(principal))
     _revoke(session, principal, row, token_ref)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
-from workspaced.authz.access import Principal
+from workspaced.authz.access import Principal, require
 from workspaced.authz.catalog import (
     BUILT_IN_ORGANIZATION_ROLES,
     BUILT_IN_WORKSPACE_ROLES,
@@ -33,6 +33,7 @@ from workspaced.kit.validation import check_text
 from workspaced.models import Invite, Role, WorkspaceMembership
 from workspaced.organization import service as organizations
 from workspaced.role.service import RoleView, forget_custom_roles, workspace_roles
+from workspaced.workspace import service as workspaces
 
 ROLE_ID_MAX = 63
 DISPLAY_NAME_MAX = 200
@@ -94,6 +95,15 @@ def get(session: Session, principal: Principal, org_ref: str, role_id: str) -> t
 def list_roles(session: Session, principal: Principal, org_ref: str) -> tuple[str, list[RoleView]]:
     org = organizations.resolve(session, principal, org_ref).organization
     return org.slug, workspace_roles(session, org.id)
+
+
+def list_for_workspace(
+    session: Session, principal: Principal, org_ref: str, workspace_ref: str
+) -> tuple[str, list[RoleView]]:
+    """The roles assignable in a workspace, for whoever holds `roles:list` on it."""
+    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
+    require(ctx.access, "roles:list")
+    return ctx.organization.slug, workspace_roles(session, ctx.organization.id)
 
 
 def create(

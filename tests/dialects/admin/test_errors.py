@@ -139,7 +139,7 @@ def test_crash_is_a_500_problem_without_traceback(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(memberships, "list_explicit_members", explode)
+    monkeypatch.setattr(memberships, "list_for_org_admin", explode)
     response = client.get(scene.url, headers=scene.org_owner.headers)
     body = problem_of(response, 500)
     assert body["type"] == "https://workspaced.dev/problems/internal-error"

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"  # becomes "0005" (mail outbox) when it lands
+down_revision: str | None = "0004"  # 0005 is kept for the mail outbox
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,11 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from workspaced.authz.access import Principal
-from workspaced.http.context import AppContext
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.activeloop import render, schemas
 from workspaced.http.dialects.activeloop.deps import (
@@ -21,13 +18,7 @@ from workspaced.http.dialects.activeloop.deps import (
     workspace_ref,
 )
 from workspaced.http.responses import json_response
-from workspaced.kit.errors import NotFound
-from workspaced.kit.ids import parse_uuid
-from workspaced.kit.pagination import PageRequest
 from workspaced.membership import service as memberships
-from workspaced.membership.service import MemberView
-from workspaced.user import service as users
-from workspaced.workspace import service as workspaces
 
 router = APIRouter()
 
@@ -70,25 +61,6 @@ def update_user_in_workspace(
     return json_response(render.member(member))
 
 
-def _explicit_member(
-    session: Session, caller: Principal, context: AppContext, workspace: str, ref: str
-) -> MemberView | None:
-    """The membership `ref` names, read before it is removed (the vendor answers the
-    removal with a body). Locks the workspace as the removal will, so the role read is
-    the one removed. None when there is none: the removal then reports why."""
-    ctx = workspaces.resolve(session, caller, home_org(caller), workspace, lock=True)
-    user_id = parse_uuid(ref)
-    if user_id is None:
-        user = users.find_by_email(session, ref)
-        if user is None:
-            return None
-        user_id = user.id
-    found, _ = memberships.list_explicit_members(
-        session, ctx, page=PageRequest(1), codec=context.page_tokens, user_id=user_id
-    )
-    return found[0] if found else None
-
-
 @router.delete(
     "/workspaces/{workspace_id}/user/{user_id}", openapi_extra=permission("members:remove")
 )
@@ -98,12 +70,15 @@ def remove_user_from_workspace(
     caller: Caller,
     context: Context,
 ) -> Response:
-    workspace, ref = workspace_ref(workspace_id), user_ref(user_id)
+    # The vendor answers a removal with the membership as it was.
     with context.database.write() as session:
-        removed = _explicit_member(session, caller, context, workspace, ref)
-        memberships.remove(session, caller, home_org(caller), workspace, user_ref=ref)
-        if removed is None:  # remove() has raised NotFound already; kept for the type
-            raise NotFound("user", user_id)
+        removed = memberships.remove(
+            session,
+            caller,
+            home_org(caller),
+            workspace_ref(workspace_id),
+            user_ref=user_ref(user_id),
+        )
     return json_response(render.member(removed))
 
 

@@ -104,13 +104,11 @@ async def list_users(
 ) -> Response:
     def read() -> tuple[list[MemberView], str]:
         with context.database.read() as session:
-            # Non-admins are refused before the lookup: one 403 for every workspace id.
-            ctx = memberships.resolve_for_org_admin(
-                session, caller, str(org_id), str(workspace_id), refuse_members_first=True
-            )
-            return memberships.list_explicit_members(
+            return memberships.list_for_org_admin(
                 session,
-                ctx,
+                caller,
+                str(org_id),
+                str(workspace_id),
                 page=PageRequest(limit, cursor or ""),
                 codec=context.page_tokens,
                 user_id=user_id,

@@ -5,14 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from workspaced.authz.access import require
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import render, schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
 from workspaced.http.responses import json_response
 from workspaced.preference import service as preferences
-from workspaced.role import service as roles
-from workspaced.workspace import service as workspaces
+from workspaced.role import custom as custom_roles
 
 router = APIRouter()
 BASE = "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}"
@@ -28,11 +26,11 @@ def list_roles(
     organization_id: str, workspace_id: str, caller: Caller, context: Context, page: Page
 ) -> Response:
     with context.database.read() as session:
-        ctx = workspaces.resolve(session, caller, organization_id, workspace_id)
-        require(ctx.access, "roles:list")
-        items = roles.workspace_roles(session, ctx.organization.id)
+        org_slug, items = custom_roles.list_for_workspace(
+            session, caller, organization_id, workspace_id
+        )
     # Roles are few (built-in plus an organization's custom ones): one page holds them all.
-    body = [render.role(ctx.organization.slug, r) for r in items[: page.page_size]]
+    body = [render.role(org_slug, r) for r in items[: page.page_size]]
     return json_response({"roles": body, "next_page_token": ""})
 
 
