@@ -20,6 +20,9 @@ from workspaced.http.responses import json_response
 from workspaced.kit.db import Database
 
 DEFAULT_MAX_BODY = 1024 * 1024
+# SPEC §5: on every response, so that no browser sniffs a JSON body (or an error echoing
+# the caller's input) into something it would run.
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 def openapi_documents() -> dict[str, dict[str, Any]]:
@@ -41,11 +44,10 @@ class DialectDispatcher:
         bound = current_request.set(info)
 
         async def send_with_request_id(message: Message) -> None:
-            if message["type"] == "http.response.start" and info.request_id:
-                headers = [
-                    *message.get("headers", []),
-                    (b"x-request-id", info.request_id.encode("ascii")),
-                ]
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), NOSNIFF]
+                if info.request_id:
+                    headers.append((b"x-request-id", info.request_id.encode("ascii")))
                 message = {**message, "headers": headers}
             await send(message)
 

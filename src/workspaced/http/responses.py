@@ -25,3 +25,9 @@ def json_response(
     media_type: str | None = None,
 ) -> Response:
     return JSON(content, status_code=status_code, headers=headers, media_type=media_type)
+
+
+def secret_response(content: Any, status_code: int = 200) -> Response:
+    """A JSON response carrying a secret shown once (a new token, API key or webhook
+    secret): `Cache-Control: no-store`, so no browser or proxy cache keeps a copy (SPEC §5)."""
+    return json_response(content, status_code=status_code, headers={"Cache-Control": "no-store"})

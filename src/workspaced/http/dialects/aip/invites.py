@@ -15,7 +15,7 @@ from workspaced.http.context import authenticate
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import invite_schemas as schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
-from workspaced.http.responses import json_response
+from workspaced.http.responses import json_response, secret_response
 from workspaced.invitation import acceptance
 from workspaced.invitation import service as invitations
 from workspaced.invitation.service import InviteView
@@ -198,6 +198,7 @@ def accept_invite(
             "display_name": result.user.display_name,
         }
     response: dict[str, Any] = {"invite": render(result.invite), "user": user}
-    if result.token is not None:
-        response["token"] = result.token
-    return json_response(response)
+    if result.token is None:
+        return json_response(response)
+    response["token"] = result.token
+    return secret_response(response)

@@ -13,7 +13,7 @@ from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import schemas as common
 from workspaced.http.dialects.aip import token_schemas as schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
-from workspaced.http.responses import json_response
+from workspaced.http.responses import json_response, secret_response
 from workspaced.kit.clock import rfc3339
 from workspaced.kit.errors import InvalidArgument
 from workspaced.personal_access_token import service as tokens
@@ -86,7 +86,7 @@ def create_my_token(body: schemas.TokenIn, caller: Caller, context: Context) -> 
             expire_time=expire_time,
             org_ref=org_ref,
         )
-    return json_response({**render(view), "token": secret})
+    return secret_response({**render(view), "token": secret})
 
 
 @router.delete(
