@@ -32,11 +32,12 @@ def reads(ds: Dataset) -> dict[str, Callable[[], bytes]]:
     from workspaced.http.dialects.aip import render
     from workspaced.kit.db import Database
     from workspaced.kit.pagination import PageRequest
+    from workspaced.mail import MailSettings
     from workspaced.membership import service as memberships
     from workspaced.workspace import service as workspaces
 
     database = Database(ds.database_url)
-    codec = AppContext.load(database).page_tokens
+    codec = AppContext.load(database, MailSettings()).page_tokens
     header = f"Bearer {ds.viewer_token}"
     page = PageRequest.of(50, None)
 

@@ -7,11 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
+from tests.mail_support import Mailbox
 from tests.support import TestDatabases, World
 from tests.tenancy_guard import TenancyGuard
 from workspaced.http.app import create_app
 from workspaced.kit import clock
 from workspaced.kit.db import Database
+from workspaced.mail import MailSettings
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +40,26 @@ def world(database: Database) -> World:
     return World(database)
 
 
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Mailbox]:
+    """One real SMTP server per test process; `mailbox` empties it for each test."""
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
 @pytest.fixture
-def client(database: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(database), raise_server_exceptions=False) as test_client:
+def mailbox(smtp_server: Mailbox) -> Mailbox:
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture
+def client(database: Database, mailbox: Mailbox) -> Iterator[TestClient]:
+    """The app in-process, mailing to the test's SMTP server (read it with `mailbox`)."""
+    app = create_app(database, mail=MailSettings(smtp_url=mailbox.url))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,7 @@ PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
 
 # Tenant tables in dependency order (children first) for PostgreSQL cleanup.
 TENANT_TABLES = [
+    "mail_outbox",
     "audit_events",
     "invites",
     "workspace_preferences",
@@ -202,9 +204,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
-    """A real `workspaced serve` process; yields its base URL."""
+def live_server(database_url: str, *, workers: int = 1, smtp_url: str = "log:") -> Iterator[str]:
+    """A real `workspaced serve` process; yields its base URL. Its log goes to a file, not
+    a pipe nobody reads (a full pipe would stall the server)."""
     port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -219,14 +223,16 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
             str(workers),
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
+        env={**os.environ, "WORKSPACED_SMTP_URL": smtp_url},
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                log.seek(0)
+                raise RuntimeError(f"server exited: {log.read().decode()[-2000:]}")
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -242,6 +248,7 @@ def live_server(database_url: str, *, workers: int = 1) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 def error_of(response: Any) -> dict[str, Any]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
+from workspaced.mail.transport import parse_smtp_url
 
 
 class Settings(BaseSettings):
@@ -15,3 +20,25 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     # Request bodies above this answer 413 in the dialect's format.
     max_body_bytes: int = 1024 * 1024
+    # SPEC §3.1: where invitation mail goes (`log:` writes it to the server log), whom it
+    # is from, and the base URL of the links in it (default http://{host}:{port}).
+    smtp_url: str = DEFAULT_SMTP_URL
+    mail_from: str = DEFAULT_MAIL_FROM
+    public_url: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_transport(cls, value: str) -> str:
+        parse_smtp_url(value)  # its ValueError names what is wrong
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("must be an absolute http(s) URL, e.g. https://workspaces.example.com")
+        return value
+
+    def mail(self) -> MailSettings:
+        public_url = self.public_url or f"http://{self.host}:{self.port}"
+        return MailSettings(self.smtp_url, self.mail_from, public_url.rstrip("/"))

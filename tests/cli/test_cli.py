@@ -99,6 +99,20 @@ def test_bad_configuration_is_one_line_and_non_zero(tmp_path: Path) -> None:
         assert result.stderr.startswith("workspaced: error:") or "Invalid value" in result.stderr
 
 
+def test_a_bad_mail_setting_stops_serve_before_it_starts(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'm.db'}"
+    for variable, value, shown in [
+        ("WORKSPACED_SMTP_URL", "smtp://me:hunter2@relay", "in the clear"),
+        ("WORKSPACED_SMTP_URL", "pop3://mail", "unknown scheme"),
+        ("WORKSPACED_PUBLIC_URL", "workspaces.example.com", "absolute http(s) URL"),
+    ]:
+        env = {**os.environ, variable: value}
+        result = run("serve", "--database-url", database, "--port", "0", env=env)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert shown in result.stderr and "hunter2" not in result.stderr
+
+
 def test_migrate_is_idempotent(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     assert run("migrate", "--database-url", url).returncode == 0

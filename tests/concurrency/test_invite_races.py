@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import func, select
 
 from tests.concurrency.races import race, record
+from tests.mail_support import PUBLIC_URL, invite_token_in_outbox
 from tests.support import Person, World
 from workspaced.authz.access import Principal
 from workspaced.invitation import acceptance
@@ -28,10 +29,16 @@ def new_invite(database: Database, owner: Person, slug: str, email: str) -> tupl
     """A new workspace `slug` with one pending invite: (invite token, invite id)."""
     with database.write() as session:
         workspaces.create(session, principal(owner), owner.org, title=slug, slug=slug)
-        view, token = invitations.create(
-            session, principal(owner), owner.org, slug, email=email, role="viewer"
+        view = invitations.create(
+            session,
+            principal(owner),
+            owner.org,
+            slug,
+            email=email,
+            role="viewer",
+            public_url=PUBLIC_URL,
         )
-    return token, str(view.invite_id)
+        return invite_token_in_outbox(session, email), str(view.invite_id)
 
 
 def memberships(database: Database, slug: str) -> tuple[int, int]:

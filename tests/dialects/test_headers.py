@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tests.dialects.test_route_security import ROUTES, concrete_path
+from tests.mail_support import PUBLIC_URL, invite_token_in_outbox
 from tests.support import Person, World, principal_of
 from workspaced.invitation import service as invitations
 from workspaced.kit.db import Database
@@ -103,10 +104,16 @@ def _invite(database: Database, owner: Person, email: str) -> str:
     principal = principal_of(database, owner)
     with database.write() as session:
         view = workspaces.create(session, principal, owner.org, title="Research")
-        _, token = invitations.create(
-            session, principal, owner.org, view.slug, email=email, role="viewer"
+        invitations.create(
+            session,
+            principal,
+            owner.org,
+            view.slug,
+            email=email,
+            role="viewer",
+            public_url=PUBLIC_URL,
         )
-    return token
+        return invite_token_in_outbox(session, email)
 
 
 def test_accepting_without_an_account_is_not_stored_by_caches(

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 import workspaced
+from tests.mail_support import PUBLIC_URL
 from tests.support import World, principal_of
 from workspaced.audit import service as audit
 from workspaced.authz.access import Principal
@@ -50,7 +51,7 @@ Call = Callable[[Any, Principal], object]
 OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
     audit.list_events: lambda s, p: audit.list_events(s, p, "acme", page=PAGE, codec=CODEC),
     invitations.create: lambda s, p: invitations.create(
-        s, p, "acme", "ws", email="x@example.com", role="viewer"
+        s, p, "acme", "ws", email="x@example.com", role="viewer", public_url=PUBLIC_URL
     ),
     invitations.get: lambda s, p: invitations.get(s, p, "acme", "ws", "invite"),
     invitations.list_invites: lambda s, p: invitations.list_invites(
@@ -253,4 +254,5 @@ def test_an_outsider_learns_nothing_from_input_errors(
             email="not an email",
             role="no-such-role",
             ttl=timedelta(days=999),
+            public_url=PUBLIC_URL,
         )

@@ -14,6 +14,7 @@ from tests.support import World, principal_of, workspace_with_members
 from workspaced.http.context import AppContext, run_read
 from workspaced.kit.db import Database
 from workspaced.kit.pagination import PageRequest
+from workspaced.mail import MailSettings
 from workspaced.membership import service as memberships
 from workspaced.models import Workspace
 from workspaced.organization import service as organizations
@@ -25,7 +26,7 @@ from workspaced.workspace import service as workspaces
 def test_cached_member_statements_bind_each_requests_workspace(
     database: Database, world: World
 ) -> None:
-    codec = AppContext.load(database).page_tokens
+    codec = AppContext.load(database, MailSettings()).page_tokens
     alice, bob = world.person("org-a"), world.person("org-b")
     a_people = [world.person("org-a") for _ in range(3)]
     b_people = [world.person("org-b") for _ in range(2)]

@@ -90,6 +90,7 @@ def serve(
     # Workers are separate processes: hand them the resolved configuration.
     os.environ["WORKSPACED_DATABASE_URL"] = settings.database_url
     os.environ["WORKSPACED_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
+    os.environ["WORKSPACED_PUBLIC_URL"] = settings.mail().public_url
     try:
         uvicorn.run(
             "workspaced.http.asgi:app_factory",

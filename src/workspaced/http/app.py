@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +20,8 @@ from workspaced.http.context import AppContext
 from workspaced.http.registry import DIALECTS
 from workspaced.http.responses import json_response
 from workspaced.kit.db import Database
+from workspaced.mail import MailSettings
+from workspaced.mail.delivery import MailDelivery
 
 DEFAULT_MAX_BODY = 1024 * 1024
 # SPEC §5: on every response, so that no browser sniffs a JSON body (or an error echoing
@@ -75,9 +79,29 @@ def request_info(scope: Scope) -> RequestInfo:
     return RequestInfo(request_id, client[0] if client else None, agent)
 
 
-def create_app(database: Database, *, max_body_bytes: int = DEFAULT_MAX_BODY) -> ASGIApp:
-    context = AppContext.load(database)
-    root = FastAPI(title="workspaced", openapi_url=None, docs_url=None, redoc_url=None)
+def create_app(
+    database: Database,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    mail: MailSettings | None = None,
+) -> ASGIApp:
+    """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
+    context manager) runs the mail delivery worker."""
+    mail = mail or MailSettings()
+    context = AppContext.load(database, mail)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        delivery = MailDelivery(database, mail)
+        delivery.start()
+        try:
+            yield
+        finally:
+            delivery.stop()
+
+    root = FastAPI(
+        title="workspaced", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     root.state.workspaced = context
     documents: dict[str, dict[str, Any]] = {}
     mounts: list[tuple[str, ASGIApp]] = []

@@ -11,4 +11,8 @@ from workspaced.settings import Settings
 
 def app_factory() -> ASGIApp:
     settings = Settings()
-    return create_app(Database(settings.database_url), max_body_bytes=settings.max_body_bytes)
+    return create_app(
+        Database(settings.database_url),
+        max_body_bytes=settings.max_body_bytes,
+        mail=settings.mail(),
+    )

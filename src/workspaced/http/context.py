@@ -1,4 +1,5 @@
-"""Per-process state the dialects share: the database and the page-token codec."""
+"""Per-process state the dialects share: the database, the page-token codec and the mail
+settings."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
 from workspaced.kit.db import Database
 from workspaced.kit.page_tokens import PageTokenCodec
+from workspaced.mail import MailSettings
 from workspaced.models import ServerSecret
 
 T = TypeVar("T")
@@ -25,16 +27,17 @@ T = TypeVar("T")
 class AppContext:
     database: Database
     page_tokens: PageTokenCodec
+    mail: MailSettings
 
     @classmethod
-    def load(cls, database: Database) -> AppContext:
+    def load(cls, database: Database, mail: MailSettings) -> AppContext:
         with database.read() as session:
             key = session.scalar(
                 select(ServerSecret.value).where(ServerSecret.name == "page_token_key")
             )
         if key is None:
             raise RuntimeError("the database is not migrated: run `workspaced migrate`")
-        return cls(database, PageTokenCodec(key))
+        return cls(database, PageTokenCodec(key), mail)
 
 
 async def app_context(request: Request) -> AppContext:

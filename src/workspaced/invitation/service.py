@@ -15,17 +15,19 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
 from workspaced.authz.access import Principal, require, require_all
-from workspaced.invitation import repository, secret
+from workspaced.invitation import message, repository, secret
 from workspaced.invitation.repository import ACCEPTED, EXPIRED, PENDING, REVOKED
 from workspaced.kit import clock, filtering
+from workspaced.kit.clock import rfc3339
 from workspaced.kit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from workspaced.kit.ids import parse_uuid
 from workspaced.kit.ordering import parse_order_by
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
+from workspaced.mail import outbox
 from workspaced.membership import repository as memberships
-from workspaced.models import Invite
+from workspaced.models import Invite, User
 from workspaced.role import service as roles
 from workspaced.user import service as users
 from workspaced.workspace import service as workspaces
@@ -97,8 +99,11 @@ def create(
     role: str,
     ttl: timedelta | None = None,
     allow_role_display_name: bool = False,
-) -> tuple[InviteView, str]:
-    """A new pending invite and its secret token (returned here once, stored hashed)."""
+    public_url: str,
+) -> InviteView:
+    """A new pending invite. Its secret goes only into the invitation email, recorded in
+    the outbox by this same transaction (rule 2); the database keeps only its hash.
+    `public_url` starts the links in that email."""
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     require(ctx.access, "invites:create")
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
@@ -139,7 +144,32 @@ def create(
         resource=resource_name(ctx.organization.slug, ctx.workspace.slug, invite.id),
         after={"email": email, "role": role_id, "expire_time": invite.expire_time},
     )
-    return _view(session, ctx, invite), token
+    view = _view(session, ctx, invite)
+    _send_invitation(session, principal, ctx, view, token, public_url)
+    return view
+
+
+def _send_invitation(
+    session: Session,
+    principal: Principal,
+    ctx: WorkspaceContext,
+    view: InviteView,
+    token: str,
+    public_url: str,
+) -> None:
+    inviter = session.get(User, principal.user_id)
+    subject, body = message.compose(
+        public_url=public_url,
+        inviter=inviter.display_name if inviter is not None else "An administrator",
+        workspace=ctx.workspace.title,
+        organization=ctx.organization.display_name,
+        role=view.role_display_name,
+        expire_time=rfc3339(view.expire_time) or "",
+        token=token,
+    )
+    outbox.enqueue(
+        session, org_id=ctx.organization.id, recipient=view.email, subject=subject, body=body
+    )
 
 
 def _state_field(now: datetime) -> filtering.FieldCompiler:

@@ -3,6 +3,7 @@
 from workspaced.models.audit_event import AuditEvent
 from workspaced.models.base import Base
 from workspaced.models.invite import Invite
+from workspaced.models.mail_message import MailMessage
 from workspaced.models.organization import Organization
 from workspaced.models.organization_membership import OrganizationMembership
 from workspaced.models.personal_access_token import PersonalAccessToken
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Invite",
+    "MailMessage",
     "Organization",
     "OrganizationMembership",
     "PersonalAccessToken",

@@ -12,6 +12,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from tests.mail_support import Mailbox
 from tests.support import Person, World, error_of, live_server
 from workspaced.kit import clock
 from workspaced.kit.db import Database
@@ -86,14 +87,24 @@ def member_count(database: Database, ws: str = "research") -> int:
         return int(session.scalar(select(Workspace.member_count).where(Workspace.slug == ws)) or 0)
 
 
-def test_create_returns_the_token_once_and_stores_only_its_hash(
-    client: TestClient, world: World, database: Database
+def test_the_token_is_mailed_to_the_invitee_only_and_stored_only_as_its_hash(
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     workspace(client, owner)
-    body = created(client, owner, "Ann@Example.com", role="Workspace Editor")
-    token = body["invite_token"]
+    response = invite(client, owner, "Ann@Example.com", role="Workspace Editor")
+    assert response.status_code == 200
+    assert "invite_token" not in response.text and "wsi_" not in response.text
+    body = response.json()
+    [mail] = mailbox.wait_for("Ann@Example.com")
+    token = mail.invite_token
     assert token.startswith("wsi_") and len(token) >= 4 + 43  # >= 256 random bits
+    assert mail.recipients == ("Ann@Example.com",)
+    assert mail.message["From"] == "workspaced@localhost"
+    assert "research" in mail.message["Subject"]
+    assert "as Workspace Editor" in mail.body
+    assert "http://127.0.0.1:8000/api/v1/invites:accept" in mail.body
+    assert [m.recipients for m in mailbox.all()] == [("Ann@Example.com",)]
     assert body["name"] == f"organizations/acme/workspaces/research/invites/{body['invite_id']}"
     assert body["email"] == "Ann@Example.com"
     assert (body["role"], body["role_id"], body["state"]) == (
@@ -194,13 +205,13 @@ def test_permissions_and_visibility(client: TestClient, world: World) -> None:
 
 
 def test_signed_in_invitee_accepts_once(
-    client: TestClient, world: World, database: Database
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     invitee = world.person("acme", email="Bob@Example.com")
     workspace(client, owner)
     body = created(client, owner, "bob@EXAMPLE.com", role="editor")
-    response = accept(client, body["invite_token"], invitee)
+    response = accept(client, mailbox.invite_token(body["email"]), invitee)
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["invite"]["state"] == "ACCEPTED" and result["invite"]["accept_time"]
@@ -208,7 +219,7 @@ def test_signed_in_invitee_accepts_once(
     assert "token" not in result
     assert members(client, owner)[invitee.email] == "editor"
     assert member_count(database) == 2
-    again = accept(client, body["invite_token"], invitee)
+    again = accept(client, mailbox.invite_token(body["email"]), invitee)
     assert again.status_code == 409
     assert error_of(again)["status"] == "ALREADY_EXISTS"
     assert member_count(database) == 2
@@ -228,13 +239,13 @@ def test_signed_in_invitee_accepts_once(
 
 
 def test_accepting_makes_a_user_of_another_organization_a_member(
-    client: TestClient, world: World, database: Database
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     guest = world.person("other", email="guest@example.com")
     workspace(client, owner)
     body = created(client, owner, guest.email)
-    accepted = accept(client, body["invite_token"], guest)
+    accepted = accept(client, mailbox.invite_token(body["email"]), guest)
     assert accepted.status_code == 200
     with database.read() as session:
         role = session.scalar(
@@ -258,23 +269,25 @@ def test_accepting_makes_a_user_of_another_organization_a_member(
 
 
 def test_an_invite_for_a_cannot_be_accepted_by_b(
-    client: TestClient, world: World, database: Database
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     a = world.person("acme", email="a@x.com")
     b = world.person("acme", email="b@x.com")
     workspace(client, owner)
     body = created(client, owner, "A@X.com")
-    response = accept(client, body["invite_token"], b)
+    response = accept(client, mailbox.invite_token(body["email"]), b)
     assert response.status_code == 403
     error = error_of(response)
     assert error["status"] == "PERMISSION_DENIED"
     assert "different email" in error["message"] and "a@x.com" not in error["message"].lower()
     assert b.email not in members(client, owner)
-    assert accept(client, body["invite_token"], a).status_code == 200
+    assert accept(client, mailbox.invite_token(body["email"]), a).status_code == 200
 
 
-def test_reading_and_listing_never_consume(client: TestClient, world: World) -> None:
+def test_reading_and_listing_never_consume(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
     owner = world.person("acme")
     invitee = world.person("acme")
     workspace(client, owner)
@@ -284,11 +297,11 @@ def test_reading_and_listing_never_consume(client: TestClient, world: World) -> 
         assert client.get(path, headers=owner.headers).json()["invites"][0]["state"] == "PENDING"
         got = client.get(path + "/" + body["invite_id"], headers=owner.headers).json()
         assert got["state"] == "PENDING"
-    assert accept(client, body["invite_token"], invitee).status_code == 200
+    assert accept(client, mailbox.invite_token(body["email"]), invitee).status_code == 200
 
 
 def test_revoked_invite_cannot_be_accepted(
-    client: TestClient, world: World, database: Database
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     invitee = world.person("acme")
@@ -298,7 +311,7 @@ def test_revoked_invite_cannot_be_accepted(
     revoked = client.delete(path, headers=owner.headers)
     assert revoked.status_code == 200
     assert revoked.json()["state"] == "REVOKED"
-    response = accept(client, body["invite_token"], invitee)
+    response = accept(client, mailbox.invite_token(body["email"]), invitee)
     assert response.status_code == 400
     assert error_of(response)["status"] == "FAILED_PRECONDITION"
     assert invitee.email not in members(client, owner)
@@ -309,12 +322,14 @@ def test_revoked_invite_cannot_be_accepted(
     assert events[0].after == {"state": "REVOKED"}
 
 
-def test_accepted_invite_cannot_be_revoked(client: TestClient, world: World) -> None:
+def test_accepted_invite_cannot_be_revoked(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
     owner = world.person("acme")
     invitee = world.person("acme")
     workspace(client, owner)
     body = created(client, owner, invitee.email)
-    assert accept(client, body["invite_token"], invitee).status_code == 200
+    assert accept(client, mailbox.invite_token(body["email"]), invitee).status_code == 200
     response = client.delete(
         INVITES.format(ws="research") + "/" + body["invite_id"], headers=owner.headers
     )
@@ -322,7 +337,7 @@ def test_accepted_invite_cannot_be_revoked(client: TestClient, world: World) -> 
 
 
 def test_expired_invite_reads_as_expired_and_cannot_be_accepted(
-    client: TestClient, world: World
+    client: TestClient, world: World, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     invitee = world.person("acme")
@@ -335,13 +350,13 @@ def test_expired_invite_reads_as_expired_and_cannot_be_accepted(
     assert [i["invite_id"] for i in expired.json()["invites"]] == [body["invite_id"]]
     pending = client.get(path, params={"filter": "state=PENDING"}, headers=owner.headers)
     assert pending.json()["invites"] == []
-    response = accept(client, body["invite_token"], invitee)
+    response = accept(client, mailbox.invite_token(body["email"]), invitee)
     assert response.status_code == 400
     assert error_of(response)["status"] == "FAILED_PRECONDITION"
     assert invitee.email not in members(client, owner)
 
 
-def test_an_existing_member_gets_409(client: TestClient, world: World) -> None:
+def test_an_existing_member_gets_409(client: TestClient, world: World, mailbox: Mailbox) -> None:
     owner = world.person("acme")
     invitee = world.person("acme")
     workspace(client, owner)
@@ -351,18 +366,20 @@ def test_an_existing_member_gets_409(client: TestClient, world: World) -> None:
         json={"user": invitee.email, "role": "viewer"},
         headers=owner.headers,
     )
-    response = accept(client, body["invite_token"], invitee)
+    response = accept(client, mailbox.invite_token(body["email"]), invitee)
     assert response.status_code == 409 and error_of(response)["status"] == "ALREADY_EXISTS"
     # Inviting someone who is already a member is refused up front too.
     again = invite(client, owner, invitee.email)
     assert again.status_code == 409 and error_of(again)["status"] == "ALREADY_EXISTS"
 
 
-def test_unknown_malformed_and_missing_tokens(client: TestClient, world: World) -> None:
+def test_unknown_malformed_and_missing_tokens(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
     owner = world.person("acme")
     workspace(client, owner)
     body = created(client, owner, owner.email.replace("@", "+x@"))
-    real = body["invite_token"]
+    real = mailbox.invite_token(body["email"])
     forged = real[:-3] + ("AAA" if real[-3:] != "AAA" else "BBB")
     for token in [forged, "wsi_nope", "x" * 200, "wsd_" + real[4:]]:
         response = accept(client, token, owner)
@@ -376,12 +393,12 @@ def test_unknown_malformed_and_missing_tokens(client: TestClient, world: World) 
 
 
 def test_new_user_accepts_without_an_account(
-    client: TestClient, world: World, database: Database
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     workspace(client, owner)
     body = created(client, owner, "Newbie@Example.com", role="editor")
-    response = accept(client, body["invite_token"], display_name="New Bie")
+    response = accept(client, mailbox.invite_token(body["email"]), display_name="New Bie")
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["user"]["email"] == "Newbie@Example.com"
@@ -406,14 +423,14 @@ def test_new_user_accepts_without_an_account(
         "token.created",
     }
     everything = dump(audit_events(database, owner))
-    assert secret not in everything and body["invite_token"] not in everything
+    assert secret not in everything and mailbox.invite_token(body["email"]) not in everything
     # The account exists now: accepting again without signing in is refused.
-    again = accept(client, body["invite_token"], display_name="Again")
+    again = accept(client, mailbox.invite_token(body["email"]), display_name="Again")
     assert again.status_code == 401
 
 
 def test_unauthenticated_accept_needs_a_name_and_an_unknown_email(
-    client: TestClient, world: World
+    client: TestClient, world: World, mailbox: Mailbox
 ) -> None:
     owner = world.person("acme")
     known = world.person("other")
@@ -421,11 +438,11 @@ def test_unauthenticated_accept_needs_a_name_and_an_unknown_email(
     body = created(client, owner, known.email)
     for response in [
         client.post(ACCEPT, json={}),
-        client.post(ACCEPT, json={"invite_token": body["invite_token"]}),
-        accept(client, body["invite_token"], display_name="Someone"),
+        client.post(ACCEPT, json={"invite_token": mailbox.invite_token(body["email"])}),
+        accept(client, mailbox.invite_token(body["email"]), display_name="Someone"),
         client.post(
             ACCEPT,
-            json={"invite_token": body["invite_token"]},
+            json={"invite_token": mailbox.invite_token(body["email"])},
             headers={"Authorization": "Bearer wsd_bad"},
         ),
     ]:
@@ -434,17 +451,19 @@ def test_unauthenticated_accept_needs_a_name_and_an_unknown_email(
         assert error_of(response)["status"] == "UNAUTHENTICATED"
     for name in ["", "   ", "x" * 201, "tab\there"]:
         fresh = created(client, owner, f"{uuid.uuid4().hex[:8]}@example.com")
-        response = accept(client, fresh["invite_token"], display_name=name)
+        response = accept(client, mailbox.invite_token(fresh["email"]), display_name=name)
         assert response.status_code == 400, name
 
 
-def test_accepting_into_a_deleted_workspace_fails(client: TestClient, world: World) -> None:
+def test_accepting_into_a_deleted_workspace_fails(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
     owner = world.person("acme")
     invitee = world.person("acme")
     workspace(client, owner)
     body = created(client, owner, invitee.email)
     assert client.delete(WS + "/research", headers=owner.headers).status_code == 200
-    response = accept(client, body["invite_token"], invitee)
+    response = accept(client, mailbox.invite_token(body["email"]), invitee)
     assert response.status_code == 400 and error_of(response)["status"] == "FAILED_PRECONDITION"
 
 
@@ -491,9 +510,12 @@ def test_list_filters_and_pages(client: TestClient, world: World) -> None:
         assert response.status_code == 400, bad
 
 
-def test_invite_flow_over_real_http(database_url: str, world: World) -> None:
+def test_invite_flow_over_real_http(database_url: str, world: World, mailbox: Mailbox) -> None:
     owner = world.person("acme")
-    with live_server(database_url) as base, httpx.Client(base_url=base, timeout=10) as http:
+    with (
+        live_server(database_url, smtp_url=mailbox.url) as base,
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
         assert (
             http.post(
                 WS, params={"workspace_id": "live"}, json={"title": "Live"}, headers=owner.headers
@@ -507,7 +529,11 @@ def test_invite_flow_over_real_http(database_url: str, world: World) -> None:
         )
         assert made.status_code == 200, made.text
         accepted = http.post(
-            ACCEPT, json={"invite_token": made.json()["invite_token"], "display_name": "Fresh"}
+            ACCEPT,
+            json={
+                "invite_token": mailbox.invite_token("fresh@example.com"),
+                "display_name": "Fresh",
+            },
         )
         assert accepted.status_code == 200, accepted.text
         headers = {"Authorization": f"Bearer {accepted.json()['token']}"}

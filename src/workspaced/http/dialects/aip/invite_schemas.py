@@ -29,7 +29,7 @@ class InviteIn(_In):
 
 class AcceptInviteIn(_In):
     invite_token: str | None = Field(
-        default=None, max_length=200, description="The `wsi_...` token from the invitation"
+        default=None, max_length=200, description="The `wsi_...` token from the invitation email"
     )
     display_name: str | None = Field(
         default=None,
@@ -50,10 +50,6 @@ class Invite(BaseModel):
     create_time: str
     expire_time: str
     accept_time: str | None = None
-
-
-class CreatedInvite(Invite):
-    invite_token: str = Field(description="The secret to send to the invitee; shown only once")
 
 
 class InviteList(BaseModel):

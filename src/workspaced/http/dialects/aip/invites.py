@@ -101,9 +101,10 @@ def list_invites(
 
 @router.post(
     BASE,
-    response_model=schemas.CreatedInvite,
+    response_model=schemas.Invite,
     openapi_extra=permission("invites:create"),
-    summary="Invite someone by email; the response carries the invite token, once",
+    summary="Invite someone by email: workspaced mails them the invite token (it is shown "
+    "to nobody else, the inviter included)",
 )
 def create_invite(
     organization_id: str,
@@ -114,7 +115,7 @@ def create_invite(
 ) -> Response:
     ttl = parse_duration(body.ttl) if body.ttl is not None else None
     with context.database.write() as session:
-        view, token = invitations.create(
+        view = invitations.create(
             session,
             caller,
             organization_id,
@@ -123,8 +124,9 @@ def create_invite(
             role=body.role,
             ttl=ttl,
             allow_role_display_name=True,
+            public_url=context.mail.public_url,
         )
-    return json_response({**render(view), "invite_token": token})
+    return json_response(render(view))
 
 
 @router.get(
