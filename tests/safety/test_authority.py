@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.mail_support import Mailbox
 from tests.support import Person, World, error_of
 from workspaced.kit.db import Database
-from workspaced.models import Invite
+from workspaced.models import AuditEvent, Invite
 
 ORG = "/api/v1/organizations/{org}"
 WS = ORG + "/workspaces"
@@ -274,3 +274,56 @@ def test_removed_users_credentials_never_work_again(client: TestClient, world: W
     assert readd.status_code == 200
     for token in [member.token, second]:
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_nobody_gets_a_credential_for_an_address_they_do_not_read(
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
+) -> None:
+    """The squatter of the review: a plain member invites someone else's address into a
+    workspace of their own. The secret now goes only to that address, so the squatter holds
+    nothing to accept with, and the real person keeps the address."""
+    squatter = world.person("acme", org_role="member")
+    ws = make_workspace(client, squatter)
+    sent = invite(client, squatter, ws, "newhire@other.test", "owner")
+    assert sent.status_code == 200
+    token = mailbox.invite_token("newhire@other.test")
+    seen_by_squatter = [
+        sent.text,
+        client.get(f"{WS.format(org='acme')}/{ws}/invites", headers=squatter.headers).text,
+        client.get(
+            f"{WS.format(org='acme')}/{ws}/invites/{sent.json()['invite_id']}",
+            headers=squatter.headers,
+        ).text,
+    ]
+    with database.read() as session:
+        audit_rows = [
+            repr((event.before, event.after)) for event in session.scalars(select(AuditEvent))
+        ]
+    for text in seen_by_squatter + audit_rows:
+        assert token not in text and "wsi_" not in text
+    assert [m.recipients for m in mailbox.all()] == [("newhire@other.test",)]
+
+    # The other company adds its new hire: an unverified placeholder, claimed by whoever
+    # reads the address's mail, that is, by an invitation delivered there.
+    other_owner = world.person("other")
+    placed = client.post(
+        ORG.format(org="other") + "/users",
+        json={"email": "newhire@other.test"},
+        headers=other_owner.headers,
+    )
+    assert placed.status_code == 200
+    other_ws = make_workspace(client, other_owner, "onboarding")
+    assert invite(client, other_owner, other_ws, "newhire@other.test", "viewer").status_code == 200
+    claimed = accept_as_new_account(client, mailbox.invite_token("newhire@other.test", nth=2))
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["user"]["user_id"] == placed.json()["user_id"]
+    real_token = claimed.json()["token"]
+    assert client.get("/api/v1/me", headers=bearer(real_token)).status_code == 200
+
+    # Now the address is verified: a later invitation needs its owner signed in, so a
+    # leaked invite secret alone no longer yields a credential for the account.
+    refused = accept_as_new_account(client, token)
+    assert refused.status_code == 401, refused.text
+    assert "token" not in refused.json()
+    signed_in = client.post(ACCEPT, json={"invite_token": token}, headers=bearer(real_token))
+    assert signed_in.status_code == 200, signed_in.text
