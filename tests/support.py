@@ -208,7 +208,9 @@ def live_server(database_url: str, *, workers: int = 1, smtp_url: str = "log:") 
     """A real `workspaced serve` process; yields its base URL. Its log goes to a file, not
     a pipe nobody reads (a full pipe would stall the server)."""
     port = free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    # WORKSPACED_TEST_SERVER_LOG=path keeps the servers' logs there, for debugging a failure.
+    kept = os.environ.get("WORKSPACED_TEST_SERVER_LOG")
+    log = open(kept, "ab") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [
             sys.executable,

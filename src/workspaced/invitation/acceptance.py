@@ -135,24 +135,37 @@ def _new_account(session: Session, invite: Invite, display_name: str) -> User:
         raise Aborted("the account was created concurrently; sign in and retry") from None
 
 
-def _refuse_lapsed_authority(session: Session, invite: Invite) -> None:
-    """Rule 5: an invitation carries its sender's authority, so it works only while the
-    sender is still in the organization and still holds every permission of its role.
-    Locks the sender's membership row (a removal locks it first) and shares their custom
-    role's, so neither can change before this acceptance commits."""
-    lapsed = FailedPrecondition(
+def _lapsed() -> FailedPrecondition:
+    return FailedPrecondition(
         "the invitation is no longer valid: its sender no longer holds what it grants",
         reason="INVITE_REVOKED",
     )
-    if invite.inviter_id is None:
-        raise lapsed
-    sender = organizations.membership(session, invite.org_id, invite.inviter_id, lock=True)
-    if sender is None:
-        raise lapsed
-    held: frozenset[str] = frozenset()
-    sender_workspace = memberships.get(
-        session, invite.org_id, invite.workspace_id, invite.inviter_id
+
+
+def _lock_sender(session: Session, invite: Invite) -> OrganizationMembership:
+    """Rule 5: an invitation works only while its sender is in the organization. Locks the
+    sender's membership row, before any workspace row: the order a removal takes them in
+    (membership, then the workspaces it leaves), so the two never deadlock, and a removal
+    either commits first (then the sender is gone here) or waits for this acceptance."""
+    sender = (
+        None
+        if invite.inviter_id is None
+        else organizations.membership(session, invite.org_id, invite.inviter_id, lock=True)
     )
+    if sender is None:
+        raise _lapsed()
+    return sender
+
+
+def _refuse_lapsed_authority(
+    session: Session, invite: Invite, sender: OrganizationMembership
+) -> None:
+    """Rule 5, the rest: the sender still holds every permission of the invitation's role.
+    Called under the workspace lock (which role changes take) with their custom role's row
+    shared, so neither changes before this acceptance commits."""
+    lapsed = _lapsed()
+    held: frozenset[str] = frozenset()
+    sender_workspace = memberships.get(session, invite.org_id, invite.workspace_id, sender.user_id)
     if sender_workspace is not None:
         try:
             sender_role = roles.resolve_role_input(session, invite.org_id, sender_workspace.role_id)
@@ -231,6 +244,7 @@ def accept(
         effective_state(invite.state, invite.expire_time, now),
         is_member=_is_member(session, invite, user_id),
     )
+    sender = _lock_sender(session, invite)
     workspace = _lock_live_workspace(session, invite)
     if _is_member(session, invite, user_id):
         raise AlreadyExists("you are already a member of the workspace")
@@ -241,9 +255,7 @@ def accept(
             is_member=_is_member(session, invite, user_id),
         )
         raise not_pending(state)  # unreachable unless the row changed twice meanwhile
-    # After the claim: a concurrent removal of the sender has either committed (and
-    # revoked the invite, so the claim above failed) or waits for this transaction.
-    _refuse_lapsed_authority(session, invite)
+    _refuse_lapsed_authority(session, invite, sender)
     session.refresh(invite)
     if principal is None:
         assert display_name is not None

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, DateTime, Engine, Uuid, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, Select, Uuid, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import ArgumentError
@@ -31,6 +31,20 @@ from workspaced.kit.postgres import check_liveness_at_checkout
 
 SQLITE_BUSY_TIMEOUT_S = 30
 SQLITE_POOL_SIZE = 40
+
+
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
+
+
+def locked(query: SelectT, *, of: Any = None) -> SelectT:
+    """`query` taking the row locks services check under (PostgreSQL; SQLite's writers are
+    already serialized): `FOR NO KEY UPDATE`, which excludes every other locker and writer
+    of the rows but not the foreign-key checks of inserts that reference them (those take
+    `KEY SHARE`). Plain `FOR UPDATE` would also block those checks, and a transaction
+    holding a membership lock while inserting a row that references the organization
+    would deadlock against one holding the organization lock while locking the membership.
+    """
+    return query.with_for_update(key_share=True, of=of)
 
 
 class ConfigurationError(Exception):

@@ -82,6 +82,10 @@ def add(
     )
     org_id, ws_id = ctx.organization.id, ctx.workspace.id
     user = _find_org_member(session, org_id, user_ref)
+    # The lock a removal of the user takes first: the new membership commits before the
+    # removal (which then deletes it) or sees the user gone.
+    if organizations.membership(session, org_id, user.id, lock=True) is None:
+        raise NotFound("user", user_ref)
     if repository.get(session, org_id, ws_id, user.id) is not None:
         raise AlreadyExists(
             f"user {user_ref!r} is already a member of the workspace", resource_id=str(user.id)

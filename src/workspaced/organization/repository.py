@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
+from workspaced.kit.db import locked
 from workspaced.kit.ids import parse_uuid
 from workspaced.kit.tenancy import in_org
 from workspaced.models import Organization, OrganizationMembership, User
@@ -21,7 +22,7 @@ def find_by_ref(session: Session, ref: str, *, lock: bool = False) -> Organizati
         Organization.id == org_uuid if org_uuid is not None else Organization.slug == ref
     )
     if lock:
-        query = query.with_for_update()
+        query = locked(query)
     return session.scalars(query).one_or_none()
 
 
@@ -37,7 +38,7 @@ def _with_role_statement(by_id: bool, lock: bool) -> Select[Organization, str]:
         )
         .where((Organization.id if by_id else Organization.slug) == bindparam("ref"))
     )
-    return query.with_for_update(of=Organization) if lock else query
+    return locked(query, of=Organization) if lock else query
 
 
 def find_with_role(
@@ -62,7 +63,7 @@ def membership(
         OrganizationMembership.user_id == user_id
     )
     if lock:
-        query = query.with_for_update()
+        query = locked(query)
     return session.scalars(query).one_or_none()
 
 

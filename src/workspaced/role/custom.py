@@ -20,6 +20,7 @@ from workspaced.authz.catalog import (
     WORKSPACE_SCOPE,
 )
 from workspaced.kit import clock
+from workspaced.kit.db import locked
 from workspaced.kit.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -80,7 +81,7 @@ def _check_names_free(session: Session, org_id: uuid.UUID, display_name: str, ro
 def _find(session: Session, org_id: uuid.UUID, role_id: str, *, lock: bool = False) -> Role | None:
     query = in_org(select(Role), Role, org_id).where(Role.role_id == role_id)
     if lock:
-        query = query.with_for_update()
+        query = locked(query)
     return session.scalars(query).one_or_none()
 
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, Select, bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
+from workspaced.kit.db import locked
 from workspaced.kit.ids import parse_uuid
 from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.tenancy import AnySelect, in_org
@@ -47,7 +48,7 @@ def find_by_ref(
     else:
         query = query.where(Workspace.slug == ref).order_by(*_LIVE_FIRST).limit(1)
     if lock:
-        query = query.with_for_update()
+        query = locked(query)
     return session.scalars(query).first()
 
 
@@ -73,7 +74,7 @@ def _with_member_role_statement(by_id: bool, lock: bool) -> Select[Workspace, st
         query = query.where(Workspace.id == bindparam("ref"))
     else:
         query = query.where(Workspace.slug == bindparam("ref")).order_by(*_LIVE_FIRST).limit(1)
-    return query.with_for_update(of=Workspace) if lock else query
+    return locked(query, of=Workspace) if lock else query
 
 
 def find_with_member_role(

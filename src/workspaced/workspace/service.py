@@ -42,6 +42,7 @@ from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
 from workspaced.kit.validation import check_text
 from workspaced.membership import repository as memberships
 from workspaced.models import Workspace, WorkspaceMembership, WorkspacePreferences
+from workspaced.organization import repository as organization_repository
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
 from workspaced.workspace import repository
@@ -245,6 +246,10 @@ def create(
 ) -> WorkspaceView:
     """Create a workspace; any organization member may, and becomes its owner."""
     org = organizations.resolve(session, principal, org_ref).organization
+    # The lock a removal of the creator takes first: the workspace (and its creator's
+    # ownership) commits before the removal, which then sees it, or finds the creator gone.
+    if organization_repository.membership(session, org.id, principal.user_id, lock=True) is None:
+        raise NotFound("organization", org_ref)
     check_text("title", title, TITLE_MAX, required=True)
     check_text("workspace_icon", icon, ICON_MAX, required=False)
     check_text("workspace_icon_color", icon_color, ICON_COLOR_MAX, required=False)
