@@ -1,0 +1,410 @@
+"""The attacker's model test (SPEC §3): random histories of grants, role changes, removals,
+invitations and acceptances by every kind of actor — organization owner and admin, plain
+members holding built-in and custom roles, users removed from the organization, a user of
+another organization, and anonymous clients — each answer checked against an oracle of the
+nine rules, and after every step the server's memberships compared with the model's.
+
+Custom roles give members partial powers (`recruiter` may add and invite, `gatekeeper` may
+change and remove), the shapes the review escalated through. Invitations are read from a
+real SMTP server, as their invitee would. An invitation accepted anonymously fills the next
+guest slot, so newcomers act in later steps; unfilled slots are anonymous clients.
+
+Examples: WORKSPACED_AUTHORITY_EXAMPLES (default 150 on SQLite, 30 on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.mail_support import Mailbox
+from tests.safety import stats
+from tests.support import Person, World, postgres_base_url
+from workspaced.authz.catalog import (
+    EDITOR_PERMISSIONS,
+    OWNER_PERMISSIONS,
+    VIEWER_PERMISSIONS,
+)
+from workspaced.kit.db import Database
+
+DEFAULT_EXAMPLES = 30 if postgres_base_url() else 150
+EXAMPLES = int(os.environ.get("WORKSPACED_AUTHORITY_EXAMPLES", str(DEFAULT_EXAMPLES)))
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "owner": OWNER_PERMISSIONS,
+    "editor": EDITOR_PERMISSIONS,
+    "viewer": VIEWER_PERMISSIONS,
+    "recruiter": VIEWER_PERMISSIONS | {"members:add", "invites:create"},
+    "gatekeeper": VIEWER_PERMISSIONS | {"members:update", "members:remove"},
+}
+ROLES = list(ROLE_PERMISSIONS)
+CUSTOM = ["recruiter", "gatekeeper"]
+INSIDERS = ["root", "adm", "m1", "m2", "m3"]  # organization owner, admin, three members
+GUESTS = ["g0", "g1", "g2"]  # filled by anonymous acceptances; anonymous until then
+ACTORS = [*INSIDERS, "out", *GUESTS]
+SUBJECTS = [*INSIDERS[1:], "out", *GUESTS]
+SLUGS = ["w1", "w2"]
+_runs = itertools.count()
+
+
+@dataclass
+class Invitation:
+    sender: str
+    slug: str
+    role: str
+    email: str
+    token: str
+    state: str = "PENDING"
+
+
+@dataclass
+class Model:
+    org_role: dict[str, str]  # who is in the organization, with which role
+    workspaces: dict[str, dict[str, str]]  # slug -> member -> role
+    invitations: list[Invitation] = field(default_factory=list)
+
+    def in_org(self, who: str) -> bool:
+        return who in self.org_role
+
+    def is_org_admin(self, who: str) -> bool:
+        return self.org_role.get(who) in ("owner", "admin")
+
+    def permissions(self, who: str, slug: str) -> frozenset[str]:
+        role = self.workspaces[slug].get(who)
+        held = ROLE_PERMISSIONS[role] if role else frozenset()
+        return OWNER_PERMISSIONS | held if self.is_org_admin(who) else held
+
+    def sees(self, who: str, slug: str) -> bool:
+        return self.is_org_admin(who) or who in self.workspaces[slug]
+
+    def owners(self, slug: str) -> int:
+        return sum(1 for role in self.workspaces[slug].values() if role == "owner")
+
+    def sole_owner_somewhere(self, who: str) -> bool:
+        return any(
+            m.get(who) == "owner" and self.owners(s) == 1 for s, m in self.workspaces.items()
+        )
+
+
+class Authority(RuleBasedStateMachine):
+    client: TestClient
+    database: Database
+    mailbox: Mailbox
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run = next(_runs)
+        self.removed: set[str] = set()  # removed from the organization
+        self.org = f"auth-{self.run}"
+        world = World(self.database)
+        roles = {"root": "owner", "adm": "admin", "m1": "member", "m2": "member", "m3": "member"}
+        self.people: dict[str, Person] = {
+            name: world.person(self.org, org_role=role) for name, role in roles.items()
+        }
+        self.people["out"] = world.person(f"other-{self.run}")
+        self.checker = world.person(self.org, org_role="admin")  # reads the truth, never acts
+        for role_id in CUSTOM:
+            created = self.client.post(
+                f"/api/v1/organizations/{self.org}/roles",
+                json={
+                    "role_id": role_id,
+                    "display_name": role_id.title(),
+                    "permissions": sorted(ROLE_PERMISSIONS[role_id]),
+                },
+                headers=self.people["root"].headers,
+            )
+            assert created.status_code == 200, created.text
+        self.model = Model(org_role=dict(roles), workspaces={})
+        for slug, creator in zip(SLUGS, ["m1", "root"], strict=True):
+            made = self.client.post(
+                f"/api/v1/organizations/{self.org}/workspaces",
+                params={"workspace_id": slug},
+                json={"title": slug},
+                headers=self.people[creator].headers,
+            )
+            assert made.status_code == 200, made.text
+            self.model.workspaces[slug] = {creator: "owner"}
+        # Partial powers from the start, so that one step can try to escalate through them.
+        for slug, member, role in [
+            ("w1", "m2", "recruiter"),
+            ("w1", "m3", "gatekeeper"),
+            ("w2", "m1", "viewer"),
+            ("w2", "m3", "recruiter"),
+        ]:
+            granted = self.client.post(
+                self.ws_path(slug) + "/users",
+                json={"user": self.people[member].user_id, "role": role},
+                headers=self.people["root"].headers,
+            )
+            assert granted.status_code == 200, granted.text
+            self.model.workspaces[slug][member] = role
+        self.mails = 0
+        stats.add("authority model examples")
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def call(self, who: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        person = self.people.get(who)
+        headers = person.headers if person is not None else {}
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        assert response.status_code < 500, response.text
+        return response
+
+    def expect(self, response: httpx.Response, status: int, why: str) -> None:
+        assert response.status_code == status, (
+            f"{response.request.method} {response.request.url}: expected {status} ({why}), "
+            f"got {response.status_code} {response.text[:300]}\nmodel: {self.model}"
+        )
+
+    def user_id(self, who: str) -> str:
+        person = self.people.get(who)
+        return person.user_id if person is not None else "00000000-0000-4000-8000-000000000000"
+
+    def ws_path(self, slug: str) -> str:
+        return f"/api/v1/organizations/{self.org}/workspaces/{slug}"
+
+    def refusal(self, who: str, slug: str, permission: str) -> tuple[int, str] | None:
+        """How the caller is refused before the operation looks at its input, if it is."""
+        if who not in self.people or who in self.removed:
+            return 401, "no live credential"
+        if not self.model.in_org(who):
+            return 404, "outside the organization"
+        if not self.model.sees(who, slug):
+            return 404, "cannot see the workspace"
+        if permission not in self.model.permissions(who, slug):
+            return 403, f"lacks {permission}"
+        return None
+
+    # -- rules --------------------------------------------------------------------------
+
+    @rule(
+        who=st.sampled_from(ACTORS),
+        slug=st.sampled_from(SLUGS),
+        subject=st.sampled_from(SUBJECTS),
+        role=st.sampled_from(ROLES),
+        via=st.sampled_from(["aip", "members"]),
+    )
+    def grant(self, who: str, slug: str, subject: str, role: str, via: str) -> None:
+        uid = self.user_id(subject)
+        if via == "aip":
+            response = self.call(
+                who, "POST", self.ws_path(slug) + "/users", json={"user": uid, "role": role}
+            )
+        else:
+            response = self.call(
+                who,
+                "POST",
+                f"/v1/orgs/{self.org}/workspaces/{slug}/members",
+                json={"user_id": uid, "role": role},
+            )
+        refused = self.refusal(who, slug, "members:add")
+        if refused is None and not ROLE_PERMISSIONS[role] <= self.model.permissions(who, slug):
+            refused = 403, "rule 3: grants more than the granter holds"
+        if refused is None and not self.model.in_org(subject):
+            refused = 404, "subject outside the organization"
+        if refused is None and subject in self.model.workspaces[slug]:
+            refused = 409, "already a member"
+        if refused is None:
+            self.expect(response, 201 if via == "members" else 200, "granted")
+            self.model.workspaces[slug][subject] = role
+        else:
+            self.expect(response, *refused)
+
+    @rule(
+        who=st.sampled_from(ACTORS),
+        slug=st.sampled_from(SLUGS),
+        subject=st.sampled_from(SUBJECTS),
+        role=st.sampled_from(ROLES),
+    )
+    def change_role(self, who: str, slug: str, subject: str, role: str) -> None:
+        response = self.call(
+            who,
+            "PATCH",
+            self.ws_path(slug) + f"/users/{self.user_id(subject)}",
+            json={"role": role},
+        )
+        members = self.model.workspaces[slug]
+        refused = self.refusal(who, slug, "members:update")
+        held = self.model.permissions(who, slug)
+        if refused is None and not ROLE_PERMISSIONS[role] <= held:
+            refused = 403, "rule 3: grants more than the granter holds"
+        if refused is None and subject not in members:
+            refused = 404, "not a member"
+        if refused is None and not ROLE_PERMISSIONS[members[subject]] <= held:
+            refused = 403, "rule 4: acts on a superior"
+        if (
+            refused is None
+            and members[subject] == "owner"
+            and role != "owner"
+            and self.model.owners(slug) == 1
+        ):
+            refused = 400, "rule 9: the last owner stays"
+        if refused is None:
+            self.expect(response, 200, "changed")
+            members[subject] = role
+        else:
+            self.expect(response, *refused)
+
+    @rule(
+        who=st.sampled_from(ACTORS), slug=st.sampled_from(SLUGS), subject=st.sampled_from(SUBJECTS)
+    )
+    def remove_member(self, who: str, slug: str, subject: str) -> None:
+        response = self.call(who, "DELETE", self.ws_path(slug) + f"/users/{self.user_id(subject)}")
+        members = self.model.workspaces[slug]
+        refused = self.refusal(who, slug, "members:remove")
+        if refused is None and subject not in members:
+            refused = 404, "not a member"
+        if refused is None and not ROLE_PERMISSIONS[members[subject]] <= self.model.permissions(
+            who, slug
+        ):
+            refused = 403, "rule 4: acts on a superior"
+        if refused is None and members[subject] == "owner" and self.model.owners(slug) == 1:
+            refused = 400, "rule 9: the last owner stays"
+        if refused is None:
+            self.expect(response, 200, "removed")
+            del members[subject]
+        else:
+            self.expect(response, *refused)
+
+    @rule(who=st.sampled_from(ACTORS), slug=st.sampled_from(SLUGS), role=st.sampled_from(ROLES))
+    def invite(self, who: str, slug: str, role: str) -> None:
+        self.mails += 1
+        email = f"invitee-{self.run}-{self.mails}@elsewhere.test"
+        response = self.call(
+            who, "POST", self.ws_path(slug) + "/invites", json={"email": email, "role": role}
+        )
+        refused = self.refusal(who, slug, "invites:create")
+        if refused is None and not ROLE_PERMISSIONS[role] <= self.model.permissions(who, slug):
+            refused = 403, "rule 3: invites to more than the sender holds"
+        if refused is not None:
+            self.expect(response, *refused)
+            return
+        self.expect(response, 200, "invited")
+        assert "wsi_" not in response.text  # rule 2
+        token = self.mailbox.invite_token(email)
+        self.model.invitations.append(Invitation(who, slug, role, email, token))
+
+    @precondition(lambda self: any(g not in self.people for g in GUESTS))
+    @rule(pick=st.integers(min_value=0, max_value=50))
+    def accept_anonymously(self, pick: int) -> None:
+        if not self.model.invitations:
+            return
+        invitation = self.model.invitations[pick % len(self.model.invitations)]
+        response = self.client.post(
+            "/api/v1/invites:accept",
+            json={"invite_token": invitation.token, "display_name": "Guest"},
+        )
+        assert response.status_code < 500, response.text
+        sender, slug = invitation.sender, invitation.slug
+        if invitation.state == "ACCEPTED":
+            # Its address now has a verified account: only its owner, signed in, may accept.
+            self.expect(response, 401, "rule 1: the address's account must sign in")
+            return
+        valid = (
+            invitation.state == "PENDING"
+            and self.model.in_org(sender)
+            and ROLE_PERMISSIONS[invitation.role] <= self.model.permissions(sender, slug)
+        )
+        if not valid:
+            self.expect(response, 400, "rule 5: not pending, or its sender's authority ended")
+            return
+        self.expect(response, 200, "accepted")
+        invitation.state = "ACCEPTED"
+        guest = next(g for g in GUESTS if g not in self.people)
+        body = response.json()
+        self.people[guest] = Person(
+            self.org,
+            self.people["root"].org_id,
+            body["user"]["user_id"],
+            invitation.email,
+            body["token"],
+            "member",
+        )
+        self.model.org_role[guest] = "member"
+        self.model.workspaces[slug][guest] = invitation.role
+
+    @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(SUBJECTS))
+    def remove_from_organization(self, who: str, subject: str) -> None:
+        response = self.call(
+            who, "DELETE", f"/api/v1/organizations/{self.org}/users/{self.user_id(subject)}"
+        )
+        refused: tuple[int, str] | None = None
+        if who not in self.people or who in self.removed:
+            refused = 401, "no live credential"
+        elif not self.model.in_org(who):
+            refused = 404, "outside the organization"
+        elif not self.model.is_org_admin(who):
+            refused = 403, "not an organization admin"
+        elif not self.model.in_org(subject):
+            refused = 404, "not in the organization"
+        elif self.model.org_role[subject] == "owner" and self.model.org_role[who] != "owner":
+            refused = 403, "rule 4: admins cannot touch owners"
+        elif self.model.sole_owner_somewhere(subject):
+            refused = 400, "rule 9: sole owner of a live workspace"
+        if refused is not None:
+            self.expect(response, *refused)
+            return
+        self.expect(response, 200, "removed from the organization")
+        del self.model.org_role[subject]
+        self.removed.add(subject)
+        for members in self.model.workspaces.values():
+            members.pop(subject, None)
+        for invitation in self.model.invitations:
+            if invitation.sender == subject and invitation.state == "PENDING":
+                invitation.state = "REVOKED"
+
+    # -- checks after every step ---------------------------------------------------------
+
+    @invariant()
+    def memberships_are_what_the_rules_allow(self) -> None:
+        for slug, members in self.model.workspaces.items():
+            assert self.model.owners(slug) >= 1, slug  # rule 9, in the model itself
+            listed = self.client.get(
+                self.ws_path(slug) + "/users",
+                headers=self.checker.headers,
+                params={"page_size": 100},
+            )
+            assert listed.status_code == 200, listed.text
+            explicit = {
+                u["user_id"]: u["role_id"]
+                for u in listed.json()["users"]
+                if u["role_scope"] == "workspace"
+            }
+            assert explicit == {self.user_id(m): r for m, r in members.items()}, (slug, members)
+
+    @invariant()
+    def credentials_work_exactly_for_those_still_in(self) -> None:
+        for who in self.removed:
+            response = self.call(who, "GET", "/api/v1/me")  # call() sends their old token
+            self.expect(response, 401, "removed: every credential stops (rule 6)")
+
+
+def test_authority_model(client: TestClient, database: Database, mailbox: Mailbox) -> None:
+    Authority.client = client
+    Authority.database = database
+    Authority.mailbox = mailbox
+    run_state_machine_as_test(
+        Authority,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=12,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
+    stats.STATS["authority model examples requested"] = EXAMPLES
