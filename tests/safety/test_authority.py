@@ -145,7 +145,13 @@ def test_a_pending_invitation_dies_with_its_senders_authority(
     assert "token" not in refused.json()
     with database.read() as session:
         states = set(session.scalars(select(Invite.state)))
+        revoked = list(
+            session.scalars(
+                select(AuditEvent.resource).where(AuditEvent.action == "invite.revoked")
+            )
+        )
     assert states == {"REVOKED"}
+    assert revoked == [sent.json()["name"]]  # the invite's own resource name
 
     # Demoted rather than removed: the invite stops working as well.
     sender = world.person("acme", org_role="member")

@@ -87,15 +87,15 @@ def mark_revoked(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID) -> b
 
 def revoke_pending_from(
     session: Session, org_id: uuid.UUID, inviter_id: uuid.UUID
-) -> list[uuid.UUID]:
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Revoke every pending invite `inviter_id` sent in the organization (their authority
-    ended); the ids revoked. Row locks make a concurrent accept either finish first or
-    find the invite revoked."""
+    ended); (workspace id, invite id) of each one revoked. Row locks make a concurrent
+    accept either finish first or find the invite revoked."""
     result = session.execute(
         in_org(update(Invite), Invite, org_id)
         .where(Invite.inviter_id == inviter_id, Invite.state == PENDING)
         .values(state=REVOKED)
-        .returning(Invite.id)
+        .returning(Invite.workspace_id, Invite.id)
         .execution_options(synchronize_session=False)
     )
-    return list(result.scalars())
+    return [(row[0], row[1]) for row in result]
