@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     # Request bodies above this answer 413 in the dialect's format.
     max_body_bytes: int = 1024 * 1024
+    # SPEC §6: a request's transaction stops (503 with Retry-After) once its work takes
+    # longer than this many seconds; 0 turns the limit off.
+    statement_timeout: float = Field(default=10.0, ge=0, le=3600)
     # SPEC §3.1: where invitation mail goes (`log:` writes it to the server log), whom it
     # is from, and the base URL of the links in it (default http://{host}:{port}).
     smtp_url: str = DEFAULT_SMTP_URL

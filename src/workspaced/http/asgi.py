@@ -12,7 +12,7 @@ from workspaced.settings import Settings
 def app_factory() -> ASGIApp:
     settings = Settings()
     return create_app(
-        Database(settings.database_url),
+        Database(settings.database_url, time_limit_s=settings.statement_timeout or None),
         max_body_bytes=settings.max_body_bytes,
         mail=settings.mail(),
     )

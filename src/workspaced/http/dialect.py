@@ -33,6 +33,8 @@ STATUS_OF: list[tuple[type[errors.DomainError], int]] = [
     (errors.InUse, 409),
     (errors.FailedPrecondition, 400),
     (errors.InvalidArgument, 400),
+    (errors.ResourceExhausted, 429),
+    (errors.Unavailable, 503),
 ]
 
 
@@ -41,6 +43,15 @@ def status_of(error: errors.DomainError) -> int:
         if isinstance(error, cls):
             return status
     return 500
+
+
+def error_headers(error: errors.DomainError) -> dict[str, str] | None:
+    """Headers every dialect sends with a domain error: the challenge of a 401 (RFC 6750)
+    and, for a refusal the caller may retry, when (Retry-After, RFC 9110)."""
+    if isinstance(error, errors.Unauthenticated):
+        return {"WWW-Authenticate": "Bearer"}
+    wait = errors.retry_after(error)
+    return None if wait is None else {"Retry-After": str(wait)}
 
 
 PERMISSION_KEY = "x-workspaced-permission"

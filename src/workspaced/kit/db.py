@@ -11,7 +11,10 @@ can land.
 
 from __future__ import annotations
 
+import math
+import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,15 +25,23 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, DateTime, Engine, Select, Uuid, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.errors import InvalidArgument, Unavailable
 from workspaced.kit.postgres import check_liveness_at_checkout
 
 SQLITE_BUSY_TIMEOUT_S = 30
 SQLITE_POOL_SIZE = 40
+# SQLite calls the progress handler every this many virtual-machine instructions (well
+# under a millisecond): often enough to stop a runaway scan at once, rarely enough that
+# a hot read (a few thousand instructions) never calls it.
+SQLITE_PROGRESS_STEPS = 20_000
+# A request that ran into its time limit is told to retry after this many seconds.
+RETRY_AFTER_S = 1
+# SQLSTATEs of a statement PostgreSQL cancelled for its time limit or a lock wait.
+_PG_TIME_LIMITS = {"57014", "55P03"}
 
 
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
@@ -110,9 +121,18 @@ class UUIDType(TypeDecorator[uuid.UUID]):
 _BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE")}
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, time_limit_s: float | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        if time_limit_s is not None:
+            # SQLite has no statement timeout: a progress handler returning true interrupts
+            # the running statement ("interrupted"), here once its transaction's deadline
+            # (set at BEGIN, below) has passed.
+            deadline = [math.inf]
+            record.info["deadline"] = deadline
+            dbapi_connection.set_progress_handler(
+                lambda: time.monotonic() > deadline[0], SQLITE_PROGRESS_STEPS
+            )
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -125,6 +145,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if time_limit_s is not None:
+            connection.connection.info["deadline"][0] = time.monotonic() + time_limit_s
         # Straight to the driver: every request begins a transaction, and a statement
         # through SQLAlchemy's execution machinery costs several times more than BEGIN.
         connection.connection.driver_connection.execute(_BEGIN[mode])
@@ -187,13 +209,13 @@ def _refuse_nul_characters(engine: Engine) -> None:
     event.listen(engine, "before_cursor_execute", _refuse_nul, retval=True)
 
 
-def make_engine(url: str) -> Engine:
-    engine = _make_engine(url)
+def make_engine(url: str, *, time_limit_s: float | None = None) -> Engine:
+    engine = _make_engine(url, time_limit_s)
     _refuse_nul_characters(engine)
     return engine
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, time_limit_s: float | None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -209,17 +231,19 @@ def _make_engine(url: str) -> Engine:
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=16,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, time_limit_s)
         return engine
     if backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
+        connect_args: dict[str, Any] = {"connect_timeout": 5}
+        if time_limit_s is not None:
+            # Every statement, and every wait for a lock, ends by the limit (the server
+            # cancels it), whichever request or thread it runs for.
+            limit_ms = max(1, int(time_limit_s * 1000))
+            connect_args["options"] = f"-c statement_timeout={limit_ms} -c lock_timeout={limit_ms}"
         engine = create_engine(
-            parsed,
-            pool_size=10,
-            max_overflow=20,
-            pool_timeout=10,
-            connect_args={"connect_timeout": 5},
+            parsed, pool_size=10, max_overflow=20, pool_timeout=10, connect_args=connect_args
         )
         # Instead of `pool_pre_ping`, which costs a round trip per checkout.
         check_liveness_at_checkout(engine)
@@ -229,12 +253,32 @@ def _make_engine(url: str) -> Engine:
     )
 
 
-class Database:
-    """The engine plus one read and one write session factory."""
+def _stopped_for_time(exc: DBAPIError) -> bool:
+    """Whether the database stopped the statement for its time limit (not a real error)."""
+    if getattr(exc.orig, "sqlstate", None) in _PG_TIME_LIMITS:
+        return True
+    return isinstance(exc.orig, sqlite3.OperationalError) and "interrupted" in str(exc.orig)
 
-    def __init__(self, url: str) -> None:
+
+def _over_time() -> Unavailable:
+    return Unavailable(
+        "the request took longer than the server allows; narrow it or retry",
+        retry_after=RETRY_AFTER_S,
+    )
+
+
+class Database:
+    """The engine plus one read and one write session factory.
+
+    `time_limit_s` bounds every transaction's work (SPEC §6): a statement or lock wait past
+    it is stopped by the database, and the transaction raises `Unavailable` (503 with
+    Retry-After) instead of holding a connection and a thread. None (migrations, the
+    command line) means no limit."""
+
+    def __init__(self, url: str, *, time_limit_s: float | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.time_limit_s = time_limit_s
+        self.engine = make_engine(url, time_limit_s=time_limit_s)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         write_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -268,25 +312,45 @@ class Database:
         as at READ COMMITTED in a transaction), where statements that change data are
         refused (`WriteInReadError`). The objects read stay usable, detached, after the
         block."""
-        with self._reader() as session:
-            yield session
+        try:
+            with self._reader() as session:
+                yield session
+        except DBAPIError as exc:
+            if _stopped_for_time(exc):
+                raise _over_time() from None
+            raise
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
         """`read()` on a Core connection, for a statement that needs no ORM (the token
         lookup on every request): it skips the Session's bookkeeping."""
-        with self._read_engine.connect() as connection:
-            yield connection
+        try:
+            with self._read_engine.connect() as connection:
+                yield connection
+        except DBAPIError as exc:
+            if _stopped_for_time(exc):
+                raise _over_time() from None
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction: committed if the block succeeds, rolled back otherwise."""
         with ExitStack() as stack:
             if self._write_lock is not None:
-                stack.enter_context(self._write_lock)
+                limit = -1 if self.time_limit_s is None else self.time_limit_s
+                if not self._write_lock.acquire(timeout=limit):
+                    raise Unavailable(
+                        "the database was busy with other writes", retry_after=RETRY_AFTER_S
+                    )
+                stack.callback(self._write_lock.release)
             session = stack.enter_context(self._writer())
-            stack.enter_context(session.begin())
-            yield session
+            try:
+                with session.begin():
+                    yield session
+            except DBAPIError as exc:
+                if _stopped_for_time(exc):
+                    raise _over_time() from None
+                raise
 
     @cached_property
     def reads_never_wait(self) -> bool:

@@ -78,6 +78,34 @@ class InUse(FailedPrecondition):
     reason = "IN_USE"
 
 
+class Unavailable(DomainError):
+    """The work did not finish within its time limit (a statement or lock timeout): the
+    caller may retry after `retry_after` seconds (503 with Retry-After)."""
+
+    reason = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ResourceExhausted(DomainError):
+    """The caller is over a rate limit: retry after `retry_after` seconds (429)."""
+
+    reason = "RESOURCE_EXHAUSTED"
+
+    def __init__(self, message: str, *, retry_after: int, **metadata: Any) -> None:
+        super().__init__(message, **metadata)
+        self.retry_after = retry_after
+
+
+def retry_after(error: DomainError) -> int | None:
+    """Seconds the caller should wait before retrying, for errors that say so."""
+    if isinstance(error, Unavailable | ResourceExhausted):
+        return error.retry_after
+    return None
+
+
 @dataclass(frozen=True)
 class FieldViolation:
     field: str

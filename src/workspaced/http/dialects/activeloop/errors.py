@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workspaced.http.dialect import error_headers
 from workspaced.http.responses import json_response
 from workspaced.kit import errors
 
@@ -29,6 +30,8 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.Aborted, 409),
     (errors.FailedPrecondition, 409),
     (errors.InvalidArgument, 422),
+    (errors.ResourceExhausted, 429),
+    (errors.Unavailable, 503),
 ]
 
 
@@ -76,8 +79,7 @@ def render_domain(request: Request, error: errors.DomainError) -> Response:
                 for v in error.violations
             ],
         )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return _detail(status, _message(request, error), headers)
+    return _detail(status, _message(request, error), error_headers(error))
 
 
 def render_validation(request: Request, error: RequestValidationError) -> Response:

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from workspaced.http.dialect import error_headers
 from workspaced.http.dialects.admin.problems import problem
 from workspaced.kit import errors
 
@@ -23,6 +24,8 @@ STATUS_OF: list[tuple[type[errors.DomainError], int]] = [
     (errors.Aborted, 409),
     (errors.FailedPrecondition, 409),
     (errors.InvalidArgument, 422),
+    (errors.ResourceExhausted, 429),
+    (errors.Unavailable, 503),
 ]
 
 # The domain names inputs by their AIP names; this dialect's callers know other names.
@@ -47,8 +50,7 @@ def render_domain(request: Request, error: errors.DomainError) -> Response:
     if isinstance(error, errors.Deleted):
         detail = f"{error.resource_type} {error.resource_id!r} was deleted"
         return problem(status, detail)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return problem(status, error.message, headers=headers)
+    return problem(status, error.message, headers=error_headers(error))
 
 
 def _param_name(loc: tuple[Any, ...]) -> str:

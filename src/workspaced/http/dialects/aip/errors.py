@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from workspaced.http.dialect import status_of
+from workspaced.http.dialect import error_headers, status_of
 from workspaced.http.responses import json_response
 from workspaced.kit import errors
 
@@ -24,7 +24,9 @@ CANONICAL_STATUS = {
     405: "UNIMPLEMENTED",
     409: "ABORTED",
     413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
+    503: "UNAVAILABLE",
 }
 
 
@@ -67,7 +69,7 @@ def render_domain(request: Request, error: errors.DomainError) -> Response:
     violations = None
     if isinstance(error, errors.InvalidArgument):
         violations = [{"field": v.field, "description": v.description} for v in error.violations]
-    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+    headers = error_headers(error)
     body = error_body(
         code,
         _status_name(error, code),

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from workspaced.auth import service as auth
 from workspaced.http.body_limit import RequestTooLarge
+from workspaced.http.dialect import error_headers
 from workspaced.http.responses import json_response
 from workspaced.kit import clock, errors
 
@@ -35,6 +36,8 @@ DOMAIN_CODES: list[tuple[type[errors.DomainError], int, str]] = [
     (errors.AlreadyExists, 409, "CONFLICT"),
     (errors.Aborted, 409, "CONFLICT"),
     (errors.FailedPrecondition, 409, "CONFLICT"),
+    (errors.ResourceExhausted, 429, "RATE_LIMIT_EXCEEDED"),
+    (errors.Unavailable, 503, "SERVICE_UNAVAILABLE"),
 ]
 
 # Error codes of statuses that reach us from routing or the body limit, not the domain.
@@ -45,6 +48,8 @@ HTTP_CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    429: "RATE_LIMIT_EXCEEDED",
+    503: "SERVICE_UNAVAILABLE",
     500: "INTERNAL_SERVER_ERROR",
 }
 
@@ -150,7 +155,7 @@ def render_domain(request: Request, error: errors.DomainError) -> Response:
     details = {"reason": error.reason}
     if "resource_id" in error.metadata:
         details["resource_id"] = str(error.metadata["resource_id"])
-    return respond(status, code, error.message, details)
+    return respond(status, code, error.message, details, headers=error_headers(error))
 
 
 def _jsonable_errors(error: RequestValidationError) -> list[dict[str, Any]]:
