@@ -38,6 +38,7 @@ PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
 # Tenant tables in dependency order (children first) for PostgreSQL cleanup.
 TENANT_TABLES = [
     "mail_outbox",
+    "rate_limits",
     "audit_events",
     "invites",
     "workspace_preferences",

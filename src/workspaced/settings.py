@@ -7,6 +7,12 @@ import re
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workspaced.http.rate_limits import (
+    DEFAULT_PER_ADDRESS,
+    DEFAULT_PER_CREDENTIAL,
+    DEFAULT_WINDOW_S,
+    RateLimitSettings,
+)
 from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
 from workspaced.mail.transport import parse_smtp_url
 
@@ -23,6 +29,11 @@ class Settings(BaseSettings):
     # SPEC §6: a request's transaction stops (503 with Retry-After) once its work takes
     # longer than this many seconds; 0 turns the limit off.
     statement_timeout: float = Field(default=10.0, ge=0, le=3600)
+    # SPEC §6: requests per window per credential, and per client address for requests
+    # without a valid credential; 0 turns a limit off.
+    rate_limit_per_credential: int = Field(default=DEFAULT_PER_CREDENTIAL, ge=0)
+    rate_limit_per_address: int = Field(default=DEFAULT_PER_ADDRESS, ge=0)
+    rate_limit_window: int = Field(default=DEFAULT_WINDOW_S, ge=1, le=86400)
     # SPEC §3.1: where invitation mail goes (`log:` writes it to the server log), whom it
     # is from, and the base URL of the links in it (default http://{host}:{port}).
     smtp_url: str = DEFAULT_SMTP_URL
@@ -41,6 +52,11 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
             raise ValueError("must be an absolute http(s) URL, e.g. https://workspaces.example.com")
         return value
+
+    def rate_limits(self) -> RateLimitSettings:
+        return RateLimitSettings(
+            self.rate_limit_per_credential, self.rate_limit_per_address, self.rate_limit_window
+        )
 
     def mail(self) -> MailSettings:
         public_url = self.public_url or f"http://{self.host}:{self.port}"

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workspaced.audit.context import RequestInfo, current_request
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
+from workspaced.http.rate_limits import RateLimits, RateLimitSettings
 from workspaced.http.registry import DIALECTS
 from workspaced.http.responses import json_response
 from workspaced.kit.db import Database
@@ -84,11 +85,13 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     mail: MailSettings | None = None,
+    rate_limits: RateLimitSettings | None = None,
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
     context manager) runs the mail delivery worker."""
     mail = mail or MailSettings()
-    context = AppContext.load(database, mail)
+    limits = RateLimits(rate_limits, database) if rate_limits is not None else None
+    context = AppContext.load(database, mail, limits)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -15,4 +15,5 @@ def app_factory() -> ASGIApp:
         Database(settings.database_url, time_limit_s=settings.statement_timeout or None),
         max_body_bytes=settings.max_body_bytes,
         mail=settings.mail(),
+        rate_limits=settings.rate_limits(),
     )

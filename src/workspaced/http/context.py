@@ -1,5 +1,5 @@
-"""Per-process state the dialects share: the database, the page-token codec and the mail
-settings."""
+"""Per-process state the dialects share: the database, the page-token codec, the mail
+settings and the rate limits."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from starlette.requests import Request
 
 from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
+from workspaced.http.rate_limits import RateLimits
 from workspaced.kit.db import Database
+from workspaced.kit.errors import Unauthenticated
 from workspaced.kit.page_tokens import PageTokenCodec
 from workspaced.mail import MailSettings
 from workspaced.models import ServerSecret
@@ -28,16 +30,19 @@ class AppContext:
     database: Database
     page_tokens: PageTokenCodec
     mail: MailSettings
+    rate_limits: RateLimits | None = None  # None: no limits (tests, benchmarks)
 
     @classmethod
-    def load(cls, database: Database, mail: MailSettings) -> AppContext:
+    def load(
+        cls, database: Database, mail: MailSettings, rate_limits: RateLimits | None = None
+    ) -> AppContext:
         with database.read() as session:
             key = session.scalar(
                 select(ServerSecret.value).where(ServerSecret.name == "page_token_key")
             )
         if key is None:
             raise RuntimeError("the database is not migrated: run `workspaced migrate`")
-        return cls(database, PageTokenCodec(key), mail)
+        return cls(database, PageTokenCodec(key), mail, rate_limits)
 
 
 async def app_context(request: Request) -> AppContext:
@@ -67,20 +72,49 @@ async def run_read(database: Database, read: Callable[[], T], *, bounded: bool =
     return await run_in_threadpool(read)
 
 
+def _client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 async def authenticate(request: Request, authorization: str | None) -> Principal:
-    """Resolve the bearer token or raise Unauthenticated (each dialect renders it)."""
-    token = auth.parse_authorization_header(authorization)
-    database = request.app.state.workspaced.database
+    """Resolve the bearer token or raise Unauthenticated (each dialect renders it). Counts
+    the request against its credential's rate limit, or, when the credential is missing or
+    not valid, against its client address's (ResourceExhausted past either)."""
+    context: AppContext = request.app.state.workspaced
+    database, limits = context.database, context.rate_limits
+    address = _client_address(request)
 
     def lookup() -> tuple[Principal, datetime | None]:
-        with database.read_connection() as connection:
-            return auth.authenticate(connection, token)
+        try:
+            token = auth.parse_authorization_header(authorization)
+            with database.read_connection() as connection:
+                found = auth.authenticate(connection, token)
+        except Unauthenticated:
+            if limits is not None:
+                limits.address(address)
+            raise
+        if limits is not None:
+            limits.credential(str(found[0].token_id or found[0].user_id))
+        return found
 
     principal, last_used = await run_read(database, lookup)
     if auth.needs_last_used_update(last_used) and principal.token_id is not None:
         await run_in_threadpool(_touch_last_used, database, principal.token_id)
     request.state.principal = principal
     return principal
+
+
+async def count_anonymous(request: Request) -> None:
+    """Count a request that carries no credential against its client address's limit."""
+    context: AppContext = request.app.state.workspaced
+    limits = context.rate_limits
+    if limits is None:
+        return
+    address = _client_address(request)
+    if context.database.reads_never_wait:  # in-memory counting: nothing to wait for
+        limits.address(address)
+    else:
+        await run_in_threadpool(limits.address, address)
 
 
 def _touch_last_used(database: Database, token_id: uuid.UUID) -> None:

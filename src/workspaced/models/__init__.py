@@ -8,6 +8,7 @@ from workspaced.models.organization import Organization
 from workspaced.models.organization_membership import OrganizationMembership
 from workspaced.models.personal_access_token import PersonalAccessToken
 from workspaced.models.preference import WorkspacePreferences
+from workspaced.models.rate_limit import RateLimitCounter
 from workspaced.models.role import Role
 from workspaced.models.server_secret import ServerSecret
 from workspaced.models.user import User
@@ -22,6 +23,7 @@ __all__ = [
     "Organization",
     "OrganizationMembership",
     "PersonalAccessToken",
+    "RateLimitCounter",
     "Role",
     "ServerSecret",
     "User",

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from workspaced.authz.access import Principal
-from workspaced.http.context import authenticate
+from workspaced.http.context import authenticate, count_anonymous
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import invite_schemas as schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
@@ -167,7 +167,10 @@ async def optional_caller(
 ) -> Principal | None:
     """The caller if an Authorization header is present (a bad one is still a 401)."""
     header = request.headers.get("authorization")
-    return None if header is None else await authenticate(request, header)
+    if header is None:
+        await count_anonymous(request)
+        return None
+    return await authenticate(request, header)
 
 
 @router.post(
