@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import Column, DateTime, MetaData, String, Table, column
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workspaced.kit import filtering
@@ -120,3 +120,31 @@ def test_arbitrary_text_parses_or_fails_cleanly(text: str) -> None:
         filtering.compile_filter(tree, FIELDS)
     except InvalidArgument as error:
         assert error.violations[0].field == "filter"
+
+
+class TestCostBudget:
+    """SPEC §6: substring matches scan every candidate row, so a filter holds few of them."""
+
+    FIELDS = {
+        "search": filtering.search_field("search", column("display_name"), column("email")),
+        "title": filtering.string_field("title", column("title")),
+    }
+
+    def compile(self, text: str) -> object:
+        return filtering.compile_filter(filtering.parse(text), self.FIELDS)
+
+    def test_up_to_the_budget_compiles(self) -> None:
+        budget = filtering.MAX_SUBSTRING_SCANS
+        self.compile(" OR ".join(f'search:"t{i}"' for i in range(budget // 2)))
+        self.compile(" OR ".join(f'title:"t{i}"' for i in range(budget)))
+
+    def test_past_the_budget_is_refused_naming_it(self) -> None:
+        budget = filtering.MAX_SUBSTRING_SCANS
+        many = " OR ".join(f'search:"t{i}"' for i in range(budget // 2 + 1))
+        with pytest.raises(InvalidArgument, match=f"budget is {budget}"):
+            self.compile(many)
+        with pytest.raises(InvalidArgument, match="budget"):
+            self.compile(" OR ".join(f'NOT title:"t{i}"' for i in range(budget + 1)))
+
+    def test_exact_matches_cost_nothing(self) -> None:
+        self.compile(" OR ".join(f'title="t{i}"' for i in range(filtering.MAX_RESTRICTIONS)))

@@ -3,12 +3,15 @@ settings and the rate limits."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+import anyio
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,8 +19,8 @@ from starlette.requests import Request
 from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
 from workspaced.http.rate_limits import RateLimits
-from workspaced.kit.db import Database
-from workspaced.kit.errors import Unauthenticated
+from workspaced.kit.db import RETRY_AFTER_S, Database
+from workspaced.kit.errors import Unauthenticated, Unavailable
 from workspaced.kit.page_tokens import PageTokenCodec
 from workspaced.mail import MailSettings
 from workspaced.models import ServerSecret
@@ -69,7 +72,39 @@ async def run_read(database: Database, read: Callable[[], T], *, bounded: bool =
     """
     if bounded and database.reads_never_wait:
         return read()
-    return await run_in_threadpool(read)
+    if bounded:
+        return await run_in_threadpool(read)
+    return await _run_scan(read)
+
+
+# SPEC §6: reads that may scan run at most this many at a time, whoever sends them, so a
+# burst of expensive requests queues among itself while token lookups and keyed reads
+# keep the rest of the thread pool; a scan that cannot start within SCAN_QUEUE_S is
+# refused (503, Retry-After) rather than left waiting without end.
+SCAN_CONCURRENCY = 4
+SCAN_QUEUE_S = 10.0
+_scan_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _run_scan(read: Callable[[], T]) -> T:
+    loop = asyncio.get_running_loop()
+    slots = _scan_slots.get(loop)
+    if slots is None:
+        slots = _scan_slots[loop] = anyio.CapacityLimiter(SCAN_CONCURRENCY)
+    try:
+        with anyio.fail_after(SCAN_QUEUE_S):
+            await slots.acquire()
+    except TimeoutError:
+        raise Unavailable(
+            "too many expensive requests are running; retry, or narrow the request",
+            retry_after=RETRY_AFTER_S,
+        ) from None
+    try:
+        return await run_in_threadpool(read)
+    finally:
+        slots.release()
 
 
 def _client_address(request: Request) -> str | None:

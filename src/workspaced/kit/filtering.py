@@ -20,6 +20,11 @@ from workspaced.kit.errors import InvalidArgument
 MAX_FILTER_LENGTH = 4096
 MAX_DEPTH = 32
 MAX_RESTRICTIONS = 100
+# SPEC §6: a filter's cost budget. A substring match (`:`) cannot use an index: each one
+# scans a column of every candidate row, so a filter may hold at most this many of them
+# (a `search:` term counts once per column it searches). Anything else compares indexed
+# or bounded values and costs nothing here.
+MAX_SUBSTRING_SCANS = 10
 COMPARATORS = ("<=", ">=", "!=", "<", ">", "=", ":")
 _SPECIAL = set("()") | {c for op in COMPARATORS for c in op} | {'"', "'"}
 
@@ -209,6 +214,27 @@ FieldCompiler = Callable[[str, str, int], ColumnElement[bool]]
 def compile_filter(node: Node | None, fields: Mapping[str, FieldCompiler]) -> ColumnElement[bool]:
     if node is None:
         return true()
+    scans = _substring_scans(node, fields)
+    if scans > MAX_SUBSTRING_SCANS:
+        raise InvalidArgument(
+            "filter",
+            f"the filter's substring matches (`:`) scan {scans} columns per row; the budget "
+            f"is {MAX_SUBSTRING_SCANS} (a search term counts once per column it searches)",
+        )
+    return _compile(node, fields)
+
+
+def _substring_scans(node: Node, fields: Mapping[str, FieldCompiler]) -> int:
+    if isinstance(node, Comparison):
+        if node.operator != ":":
+            return 0
+        return int(getattr(fields.get(node.field), "scanned_columns", 1))
+    if isinstance(node, Not):
+        return _substring_scans(node.part, fields)
+    return sum(_substring_scans(part, fields) for part in node.parts)
+
+
+def _compile(node: Node, fields: Mapping[str, FieldCompiler]) -> ColumnElement[bool]:
     if isinstance(node, Comparison):
         compiler = fields.get(node.field)
         if compiler is None:
@@ -216,10 +242,10 @@ def compile_filter(node: Node | None, fields: Mapping[str, FieldCompiler]) -> Co
             raise _error(node.position, f"unknown field {node.field!r} (supported: {allowed})")
         return compiler(node.operator, node.value, node.position)
     if isinstance(node, And):
-        return and_(*(compile_filter(part, fields) for part in node.parts))
+        return and_(*(_compile(part, fields) for part in node.parts))
     if isinstance(node, Or):
-        return or_(*(compile_filter(part, fields) for part in node.parts))
-    return not_(compile_filter(node.part, fields))
+        return or_(*(_compile(part, fields) for part in node.parts))
+    return not_(_compile(node.part, fields))
 
 
 def _check_operator(operator: str, allowed: str, position: int, field: str) -> None:
@@ -248,6 +274,7 @@ def search_field(name: str, *columns: Any) -> FieldCompiler:
         needle = value.lower()
         return or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))
 
+    compile_.scanned_columns = len(columns)  # type: ignore[attr-defined]  # the cost budget
     return compile_
 
 
