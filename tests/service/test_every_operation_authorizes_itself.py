@@ -15,6 +15,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -59,6 +60,9 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
     ),
     invitations.revoke: lambda s, p: invitations.revoke(s, p, "acme", "ws", "invite"),
     listing.list_all_explicit: lambda s, p: listing.list_all_explicit(s, p, "acme", "ws"),
+    listing.stream_all_explicit: lambda s, p: next(
+        listing.stream_all_explicit(lambda: nullcontext(s), p, "acme", "ws")
+    ),
     listing.list_for_org_admin: lambda s, p: listing.list_for_org_admin(
         s, p, "acme", "ws", page=PAGE, codec=CODEC
     ),

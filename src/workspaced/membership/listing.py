@@ -4,13 +4,24 @@ filtered, ordered, keyset-paged), explicit members only, and member views."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, Subquery, bindparam, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Subquery,
+    and_,
+    bindparam,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from workspaced.authz.access import Principal, require
@@ -370,6 +381,65 @@ def _all_explicit_statement(limited: bool) -> PreparedSelect:
         .offset(bindparam("offset", type_=BigInteger))
     )
     return PreparedSelect(query.limit(bindparam("limit", type_=BigInteger)) if limited else query)
+
+
+@lru_cache(maxsize=1)
+def _explicit_after_statement() -> PreparedSelect:
+    """The next batch of explicit members after (created_time, user_id), oldest first: a
+    keyset walk, so each batch costs the same however deep into the list it is."""
+    sub = repository.explicit_members()
+    after_time = bindparam("after_time", type_=sub.c.created_time.type)
+    after_id = bindparam("after_id", type_=sub.c.user_id.type)
+    query = (
+        select(sub)
+        .where(
+            or_(
+                sub.c.created_time > after_time,
+                and_(sub.c.created_time == after_time, sub.c.user_id > after_id),
+            )
+        )
+        .order_by(sub.c.created_time, sub.c.user_id)
+        .limit(bindparam("limit", type_=BigInteger))
+    )
+    return PreparedSelect(query)
+
+
+STREAM_BATCH = 1000
+
+
+def stream_all_explicit(
+    read: Callable[[], AbstractContextManager[Session]],
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    batch_size: int = STREAM_BATCH,
+) -> Iterator[list[MemberView]]:
+    """Every explicit member, oldest first, in batches each read in its own short read
+    (`read` opens one), so a list of any length holds one batch in memory at a time. The
+    caller is authorized when the first batch is read (before anything is sent)."""
+    with read() as session:
+        ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
+        require(ctx.access, "members:list")
+        parameters = repository.arm_parameters(ctx.organization.id, ctx.workspace.id)
+        rows = _all_explicit_statement(True).all(
+            session.connection(), parameters | {"offset": 0, "limit": batch_size}
+        )
+        batch = _views(session, ctx, rows)
+    while True:
+        yield batch
+        if len(batch) < batch_size:
+            return
+        last = batch[-1]
+        with read() as session:
+            rows = _explicit_after_statement().all(
+                session.connection(),
+                parameters
+                | {"after_time": last.create_time, "after_id": last.user_id, "limit": batch_size},
+            )
+            batch = _views(session, ctx, rows)
+        if not batch:
+            return
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@ GET /workspaces/{id}/users."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -17,7 +18,8 @@ from workspaced.http.dialects.activeloop.deps import (
     user_ref,
     workspace_ref,
 )
-from workspaced.http.responses import json_response
+from workspaced.http.responses import json_response, streamed_list
+from workspaced.membership import listing
 from workspaced.membership import service as memberships
 
 router = APIRouter()
@@ -93,9 +95,9 @@ def list_workspace_users(
     context: Context,
 ) -> Response:
     # Explicit members only, oldest first: organization admins' implicit access is not a
-    # membership in the vendor's model.
-    with context.database.read() as session:
-        members, _ = memberships.list_all_explicit(
-            session, caller, home_org(caller), workspace_ref(workspace_id)
-        )
-    return json_response({"data": [render.member(m) for m in members]})
+    # membership in the vendor's model. The seed's list has no paging: it is streamed.
+    batches = listing.stream_all_explicit(
+        context.database.read, caller, home_org(caller), workspace_ref(workspace_id)
+    )
+    first = next(batches)  # authorizes the caller: a refusal is answered before any body
+    return streamed_list("data", itertools.chain([first], batches), render.member)
