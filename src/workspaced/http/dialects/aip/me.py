@@ -69,7 +69,7 @@ def my_workspaces(
             codec=context.page_tokens,
             filter_text=filter,
             order_by=order_by,
-            only_member_of=False,
+            only_member_of=True,
         )
     return json_response(
         {"workspaces": [render.workspace(v) for v in items], "next_page_token": token}
