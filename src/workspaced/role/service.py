@@ -55,6 +55,25 @@ def _custom_roles(session: Session, org_id: uuid.UUID) -> list[RoleView]:
     return found
 
 
+# Most powerful first: a custom role reads as the first of these it covers entirely.
+_BUILT_IN_BY_POWER = ("owner", "editor", "viewer")
+
+
+def nearest_built_in(session: Session, org_id: uuid.UUID) -> dict[str, str]:
+    """Each custom workspace role's nearest built-in role: the most powerful one whose
+    every permission it holds (`viewer` when it covers not even that one). For dialects
+    whose vocabulary knows only the built-in roles."""
+    nearest = {}
+    for role in _custom_roles(session, org_id):
+        covered = (
+            r
+            for r in _BUILT_IN_BY_POWER
+            if BUILT_IN_WORKSPACE_ROLES[r].permissions <= role.permissions
+        )
+        nearest[role.role_id] = next(covered, "viewer")
+    return nearest
+
+
 def forget_custom_roles(session: Session) -> None:
     """Drop the transaction's copy of custom roles after writing one."""
     session.info.pop("custom_roles", None)

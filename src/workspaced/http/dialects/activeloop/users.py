@@ -21,6 +21,7 @@ from workspaced.http.dialects.activeloop.deps import (
 from workspaced.http.responses import json_response, streamed_list
 from workspaced.membership import listing
 from workspaced.membership import service as memberships
+from workspaced.role import service as roles
 
 router = APIRouter()
 
@@ -81,7 +82,8 @@ def remove_user_from_workspace(
             workspace_ref(workspace_id),
             user_ref=user_ref(user_id),
         )
-    return json_response(render.member(removed))
+        nearest = roles.nearest_built_in(session, removed.org_id)
+    return json_response(render.member(removed, nearest))
 
 
 @router.get(
@@ -100,4 +102,10 @@ def list_workspace_users(
         context.database.read, caller, home_org(caller), workspace_ref(workspace_id)
     )
     first = next(batches)  # authorizes the caller: a refusal is answered before any body
-    return streamed_list("data", itertools.chain([first], batches), render.member)
+    nearest: dict[str, str] = {}
+    if first:
+        with context.database.read() as session:
+            nearest = roles.nearest_built_in(session, first[0].org_id)
+    return streamed_list(
+        "data", itertools.chain([first], batches), lambda m: render.member(m, nearest)
+    )
