@@ -146,10 +146,8 @@ async def count_anonymous(request: Request) -> None:
     if limits is None:
         return
     address = _client_address(request)
-    if context.database.reads_never_wait:  # in-memory counting: nothing to wait for
-        limits.address(address)
-    else:
-        await run_in_threadpool(limits.address, address)
+    # A bounded read's placement: inline where counting waits on nothing, else a thread.
+    await run_read(context.database, lambda: limits.address(address))
 
 
 def _touch_last_used(database: Database, token_id: uuid.UUID) -> None:
