@@ -28,6 +28,8 @@ def _cases() -> list[tuple[str, str, str, list[str]]]:
             for other, methods in templates.items():
                 if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", other), path):
                     served |= methods
+            if "GET" in served:
+                served.add("HEAD")  # SPEC §5: every GET route answers HEAD
             missing = [m for m in METHODS if m not in served]
             if missing:
                 cases.append((dialect, path, missing[0], sorted(served)))

@@ -47,6 +47,12 @@ class DialectDispatcher:
             return
         info = request_info(scope)
         bound = current_request.set(info)
+        head = scope["method"] == "HEAD"
+        if head:
+            # SPEC §5: HEAD is the GET of the same path without its body (RFC 9110 §9.3.2),
+            # so every GET route, its authorization and its errors answer it as they
+            # answer GET, and a path without GET answers 405 naming its methods.
+            scope = {**scope, "method": "GET"}
 
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -54,6 +60,8 @@ class DialectDispatcher:
                 if info.request_id:
                     headers.append((b"x-request-id", info.request_id.encode("ascii")))
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:

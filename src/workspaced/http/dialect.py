@@ -155,6 +155,8 @@ def allowed_methods(routes: Sequence[Any], path: str) -> list[str]:
         route_path, route_methods = getattr(route, "path", None), getattr(route, "methods", None)
         if route_path and route_methods and compile_path(route_path)[0].match(path):
             methods.update(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")  # answered for every GET route (DialectDispatcher)
     return sorted(methods)
 
 

@@ -72,7 +72,7 @@ def test_live_errors(scene: Scene, database: Database, database_url: str) -> Non
 
         post = http.post(scene.url, headers=scene.org_owner.headers, json={})
         assert post.status_code == 405
-        assert post.headers["allow"] == "GET"
+        assert post.headers["allow"] == "GET, HEAD"
         assert post.headers["content-type"] == PROBLEM
 
         too_big = http.post(

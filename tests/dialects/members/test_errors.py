@@ -74,8 +74,8 @@ def test_unknown_paths_are_404_envelopes(client: TestClient, team: Team) -> None
 def test_wrong_method_is_405_with_allow(client: TestClient, team: Team) -> None:
     member = team.member_url(team.owner.user_id)
     for method, url, allowed in [
-        ("PUT", team.url, "GET, POST"),
-        ("DELETE", team.url, "GET, POST"),
+        ("PUT", team.url, "GET, HEAD, POST"),
+        ("DELETE", team.url, "GET, HEAD, POST"),
         ("GET", member, "DELETE, PATCH"),
         ("POST", member, "DELETE, PATCH"),
     ]:

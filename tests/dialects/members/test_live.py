@@ -74,7 +74,7 @@ def test_errors_over_http(database_url: str, world: World) -> None:
         assert_422(http.get(team.url, params={"limit": 1001}, headers=owner), ["query", "limit"])
         not_allowed = http.put(team.url, headers=owner)
         assert_envelope(not_allowed, 405, "METHOD_NOT_ALLOWED")
-        assert not_allowed.headers["allow"] == "GET, POST"
+        assert not_allowed.headers["allow"] == "GET, HEAD, POST"
         assert_envelope(http.get("/v1/unknown", headers=owner), 404, "RESOURCE_NOT_FOUND")
         too_big = http.post(
             team.url,
