@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from workspaced.http.dialects.aip.schemas import AipInput
 
 
-class _In(BaseModel):
-    # Output-only fields may be echoed back by clients; they are ignored.
-    model_config = ConfigDict(extra="ignore", str_max_length=10_000)
-
-
-class InviteIn(_In):
+class InviteIn(AipInput):
     email: str = Field(min_length=3, max_length=320, description="The invitee's email address")
     role: str = Field(
         min_length=1,
@@ -27,7 +24,7 @@ class InviteIn(_In):
     )
 
 
-class AcceptInviteIn(_In):
+class AcceptInviteIn(AipInput):
     invite_token: str | None = Field(
         default=None, max_length=200, description="The `wsi_...` token from the invitation email"
     )

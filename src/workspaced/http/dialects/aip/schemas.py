@@ -5,29 +5,32 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _In(BaseModel):
-    # Output-only fields (name, uid, create_time, ...) may be echoed back by clients.
-    model_config = ConfigDict(extra="ignore", str_max_length=10_000)
+class AipInput(BaseModel):
+    """Every aip request body. Output-only fields (name, uid, create_time, ...) may be
+    echoed back by clients and are ignored. JSON types are strict (SPEC §5): `"yes"` is
+    not a boolean and `5` is not a string, as in the protobuf JSON mapping aip follows."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=10_000, strict=True)
 
 
-class WorkspaceIn(_In):
+class WorkspaceIn(AipInput):
     title: str = Field(max_length=200)
     workspace_icon: str | None = Field(default=None, max_length=200)
     workspace_icon_color: str | None = Field(default=None, max_length=50)
 
 
-class WorkspacePatch(_In):
+class WorkspacePatch(AipInput):
     title: str | None = Field(default=None, max_length=200)
     workspace_icon: str | None = Field(default=None, max_length=200)
     workspace_icon_color: str | None = Field(default=None, max_length=50)
     etag: str | None = Field(default=None, max_length=100)
 
 
-class PreferencesPatch(_In):
+class PreferencesPatch(AipInput):
     support_team_access: bool | None = None
 
 
-class AddUserIn(_In):
+class AddUserIn(AipInput):
     user: str = Field(min_length=1, max_length=320, description="User id (UUID) or email")
     role: str = Field(
         min_length=1,
@@ -36,11 +39,11 @@ class AddUserIn(_In):
     )
 
 
-class ChangeRoleIn(_In):
+class ChangeRoleIn(AipInput):
     role: str = Field(min_length=1, max_length=200)
 
 
-class CountUsersIn(_In):
+class CountUsersIn(AipInput):
     workspace_ids: list[str] = Field(max_length=1000)
 
 
@@ -152,13 +155,13 @@ class ErrorResponse(BaseModel):
     error: Status
 
 
-class OrgUserIn(_In):
+class OrgUserIn(AipInput):
     email: str = Field(min_length=3, max_length=320)
     org_role: str = Field(default="member", max_length=20, description="owner, admin or member")
     display_name: str | None = Field(default=None, max_length=200)
 
 
-class OrgUserPatch(_In):
+class OrgUserPatch(AipInput):
     org_role: str = Field(max_length=20, description="owner, admin or member")
 
 
@@ -178,14 +181,14 @@ class OrgUserList(BaseModel):
     next_page_token: str
 
 
-class RoleIn(_In):
+class RoleIn(AipInput):
     role_id: str = Field(min_length=1, max_length=63)
     display_name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=1000)
     permissions: list[str] = Field(max_length=100)
 
 
-class RolePatch(_In):
+class RolePatch(AipInput):
     display_name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     permissions: list[str] | None = Field(default=None, max_length=100)

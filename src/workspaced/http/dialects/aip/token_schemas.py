@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from workspaced.http.dialects.aip.schemas import AipInput
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_max_length=10_000)
-
-
-class TokenIn(_In):
+class TokenIn(AipInput):
     display_name: str = Field(min_length=1, max_length=200)
     expire_time: str | None = Field(
         default=None,
