@@ -333,3 +333,76 @@ def test_nobody_gets_a_credential_for_an_address_they_do_not_read(
     assert "token" not in refused.json()
     signed_in = client.post(ACCEPT, json={"invite_token": token}, headers=bearer(real_token))
     assert signed_in.status_code == 200, signed_in.text
+
+
+def test_an_invitation_whose_sender_lost_the_authority_reads_revoked(
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
+) -> None:
+    """Rule 5, visible: when the sender's authority shrinks, the invitations they can no
+    longer grant are REVOKED at once (in the list, with an audit event), not left PENDING
+    until someone tries the link; those they still cover stay PENDING."""
+    owner = world.person("acme")
+    sender = world.person("acme", org_role="member")
+    admin = world.person("acme", org_role="admin")
+    recruiter = world.person("acme", org_role="member")
+
+    def state(sent: httpx.Response) -> str:
+        got = client.get("/api/v1/" + sent.json()["name"], headers=owner.headers)
+        assert got.status_code == 200, got.text
+        return str(got.json()["state"])
+
+    # Demoted, then removed, in the workspace.
+    ws = make_workspace(client, sender, "lapse")
+    as_owner = invite(client, sender, ws, "a@elsewhere.test", "owner")
+    as_viewer = invite(client, sender, ws, "b@elsewhere.test", "viewer")
+    assert add(client, owner, ws, owner.email, "owner").status_code == 200
+    demoted = client.patch(
+        users_url(owner, ws, sender.user_id), json={"role": "editor"}, headers=owner.headers
+    )
+    assert demoted.status_code == 200, demoted.text
+    assert (state(as_owner), state(as_viewer)) == ("REVOKED", "PENDING")
+    removed = client.delete(users_url(owner, ws, sender.user_id), headers=owner.headers)
+    assert removed.status_code == 200, removed.text
+    assert state(as_viewer) == "REVOKED"
+
+    # Demoted in the organization: an admin's owner-level access to every workspace ends.
+    ws2 = make_workspace(client, owner, "lapse-two")
+    by_admin = invite(client, admin, ws2, "c@elsewhere.test", "owner")
+    assert by_admin.status_code == 200, by_admin.text
+    changed = client.patch(
+        ORG.format(org="acme") + f"/users/{admin.user_id}",
+        json={"org_role": "member"},
+        headers=owner.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert state(by_admin) == "REVOKED"
+
+    # The sender's custom role edited down below what the invitation grants.
+    custom_role(client, owner, "recruiter", [*VIEWER, "invites:create"])
+    ws3 = make_workspace(client, owner, "lapse-three")
+    assert add(client, owner, ws3, recruiter.email, "recruiter").status_code == 200
+    by_recruiter = invite(client, recruiter, ws3, "d@elsewhere.test", "viewer")
+    assert by_recruiter.status_code == 200, by_recruiter.text
+    edited = client.patch(
+        ORG.format(org="acme") + "/roles/recruiter",
+        json={"permissions": ["workspaces:get", "invites:create"]},
+        headers=owner.headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert state(by_recruiter) == "REVOKED"
+
+    with database.read() as session:
+        reasons = {
+            resource: (after or {}).get("reason")
+            for resource, after in session.execute(
+                select(AuditEvent.resource, AuditEvent.after).where(
+                    AuditEvent.action == "invite.revoked"
+                )
+            )
+        }
+    lapsed = [as_owner, as_viewer, by_admin, by_recruiter]
+    assert set(reasons) == {sent.json()["name"] for sent in lapsed}
+    assert set(reasons.values()) == {"inviter no longer holds every permission of the role"}
+    for address in ("a", "b", "c", "d"):
+        refused = accept_as_new_account(client, mailbox.invite_token(f"{address}@elsewhere.test"))
+        assert error_of(refused)["details"][0]["reason"] == "INVITE_REVOKED", refused.text

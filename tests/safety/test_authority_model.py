@@ -337,6 +337,36 @@ class Authority(RuleBasedStateMachine):
         self.model.org_role[guest] = "member"
         self.model.workspaces[slug][guest] = invitation.role
 
+    @precondition(lambda self: self.model.invitations)
+    @rule(pick=st.integers(min_value=0, max_value=50), demote_to=st.sampled_from(["viewer", ""]))
+    def cut_a_senders_authority(self, pick: int, demote_to: str) -> None:
+        """The organization owner demotes (or removes) the sender of an invitation in its
+        workspace: the step that makes rule 5 matter, which random steps rarely line up."""
+        invitation = self.model.invitations[pick % len(self.model.invitations)]
+        if invitation.sender not in self.model.workspaces[invitation.slug]:
+            return
+        if demote_to:
+            self.change_role("root", invitation.slug, invitation.sender, demote_to)
+        else:
+            self.remove_member("root", invitation.slug, invitation.sender)
+
+    @rule()
+    def toggle_the_admin(self) -> None:
+        """The organization owner demotes the admin to member, or makes them admin again:
+        an admin's owner-level access to every workspace comes and goes with it."""
+        role = "member" if self.model.org_role.get("adm") == "admin" else "admin"
+        response = self.call(
+            "root",
+            "PATCH",
+            f"/api/v1/organizations/{self.org}/users/{self.user_id('adm')}",
+            json={"org_role": role},
+        )
+        if not self.model.in_org("adm"):
+            self.expect(response, 404, "removed from the organization")
+            return
+        self.expect(response, 200, "organization role changed")
+        self.model.org_role["adm"] = role
+
     @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(SUBJECTS))
     def remove_from_organization(self, who: str, subject: str) -> None:
         response = self.call(
@@ -385,6 +415,30 @@ class Authority(RuleBasedStateMachine):
                 if u["role_scope"] == "workspace"
             }
             assert explicit == {self.user_id(m): r for m, r in members.items()}, (slug, members)
+
+    @invariant()
+    def invitations_read_as_their_senders_authority_allows(self) -> None:
+        """Rule 5, visible: an invitation its sender can no longer grant reads REVOKED
+        from the step that shrank the sender's authority on (a later regrant does not
+        revive it)."""
+        for invitation in self.model.invitations:
+            lapsed = not (
+                self.model.in_org(invitation.sender)
+                and ROLE_PERMISSIONS[invitation.role]
+                <= self.model.permissions(invitation.sender, invitation.slug)
+            )
+            if invitation.state == "PENDING" and lapsed:
+                invitation.state = "REVOKED"
+        for slug in SLUGS:
+            listed = self.client.get(
+                self.ws_path(slug) + "/invites",
+                headers=self.checker.headers,
+                params={"page_size": 1000},
+            )
+            assert listed.status_code == 200, listed.text
+            read = {i["email"]: i["state"] for i in listed.json()["invites"]}
+            expected = {i.email: i.state for i in self.model.invitations if i.slug == slug}
+            assert read == expected, slug
 
     @invariant()
     def credentials_work_exactly_for_those_still_in(self) -> None:

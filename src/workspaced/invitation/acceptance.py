@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
 from workspaced.auth.service import issue_token
-from workspaced.authz.access import Principal, effective_permissions
-from workspaced.invitation import repository, secret
+from workspaced.authz.access import Principal
+from workspaced.invitation import lapse, repository, secret
 from workspaced.invitation.repository import ACCEPTED, PENDING
 from workspaced.invitation.service import (
     InviteView,
@@ -163,18 +163,8 @@ def _refuse_lapsed_authority(
     """Rule 5, the rest: the sender still holds every permission of the invitation's role.
     Called under the workspace lock (which role changes take) with their custom role's row
     shared, so neither changes before this acceptance commits."""
-    lapsed = _lapsed()
-    held: frozenset[str] = frozenset()
-    sender_workspace = memberships.get(session, invite.org_id, invite.workspace_id, sender.user_id)
-    if sender_workspace is not None:
-        try:
-            sender_role = roles.resolve_role_input(session, invite.org_id, sender_workspace.role_id)
-        except InvalidArgument:
-            raise lapsed from None
-        held = roles.permissions_of(session, invite.org_id, sender_role)
-    needed = roles.permissions_of(session, invite.org_id, invite.role_id)
-    if needed - effective_permissions(sender.org_role, held):
-        raise lapsed
+    if not lapse.sender_still_grants(session, invite, sender):
+        raise _lapsed()
 
 
 def _ensure_org_member(session: Session, org: Organization, user: User, actor: Principal) -> None:

@@ -83,19 +83,3 @@ def mark_accepted(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID, now
 
 def mark_revoked(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID) -> bool:
     return _transition(session, org_id, invite_id, [], {"state": REVOKED})
-
-
-def revoke_pending_from(
-    session: Session, org_id: uuid.UUID, inviter_id: uuid.UUID
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Revoke every pending invite `inviter_id` sent in the organization (their authority
-    ended); (workspace id, invite id) of each one revoked. Row locks make a concurrent
-    accept either finish first or find the invite revoked."""
-    result = session.execute(
-        in_org(update(Invite), Invite, org_id)
-        .where(Invite.inviter_id == inviter_id, Invite.state == PENDING)
-        .values(state=REVOKED)
-        .returning(Invite.workspace_id, Invite.id)
-        .execution_options(synchronize_session=False)
-    )
-    return [(row[0], row[1]) for row in result]

@@ -17,6 +17,7 @@ from workspaced.authz.access import Principal, require, require_all
 from workspaced.authz.catalog import (
     OWNER_ROLE_ID,
 )
+from workspaced.invitation import lapse
 from workspaced.kit import clock
 from workspaced.kit.errors import (
     AlreadyExists,
@@ -188,6 +189,13 @@ def change_role(
         membership.role_id = role_id
         membership.update_time = clock.now()
         session.flush()
+        lapse.revoke_lapsed(
+            session,
+            principal,
+            ctx.organization,
+            inviter_id=membership.user_id,
+            workspace_id=ctx.workspace.id,
+        )
     return member_view(session, ctx, membership.user_id)
 
 
@@ -211,6 +219,13 @@ def remove(
             action="workspace.member.removed",
             resource=f"{ctx.access.resource}/users/{membership.user_id}",
             before={"role": membership.role_id},
+        )
+        lapse.revoke_lapsed(
+            session,
+            principal,
+            ctx.organization,
+            inviter_id=membership.user_id,
+            workspace_id=ws_id,
         )
     return removed
 

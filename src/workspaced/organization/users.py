@@ -20,8 +20,7 @@ from workspaced.authz.catalog import (
     BUILT_IN_ORGANIZATION_ROLES,
     OWNER_ROLE_ID,
 )
-from workspaced.invitation import repository as invites
-from workspaced.invitation.service import resource_name as invitation_name
+from workspaced.invitation import lapse
 from workspaced.kit import clock, filtering
 from workspaced.kit.errors import (
     AlreadyExists,
@@ -233,6 +232,7 @@ def update_user(
         membership.org_role = org_role
         membership.update_time = clock.now()
         session.flush()
+        lapse.revoke_lapsed(session, principal, org, inviter_id=user.id)
     return _view(org, membership, user)
 
 
@@ -252,20 +252,9 @@ def remove_user(session: Session, principal: Principal, org_ref: str, user_ref: 
     for workspace_membership in _workspace_memberships(session, org.id, user.id):
         _leave_workspace(session, principal, org, workspace_membership)
     tokens.revoke_all_of(session, org.id, user.id, clock.now())
-    for workspace_id, invite_id in invites.revoke_pending_from(session, org.id, user.id):
-        workspace = workspaces.find_by_ref(session, org.id, str(workspace_id))
-        assert workspace is not None  # the foreign key guarantees it
-        audit.record(
-            session,
-            org_id=org.id,
-            actor=principal,
-            action="invite.revoked",
-            resource=invitation_name(org.slug, workspace.slug, invite_id),
-            before={"state": "PENDING"},
-            after={"state": "REVOKED", "reason": "inviter removed from the organization"},
-        )
     session.delete(membership)
     session.flush()
+    lapse.revoke_lapsed(session, principal, org, inviter_id=user.id)
     audit.record(
         session,
         org_id=org.id,

@@ -19,6 +19,7 @@ from workspaced.authz.catalog import (
     PERMISSIONS,
     WORKSPACE_SCOPE,
 )
+from workspaced.invitation import lapse
 from workspaced.kit import clock
 from workspaced.kit.db import locked
 from workspaced.kit.errors import (
@@ -189,6 +190,9 @@ def update(
     role.update_time = clock.now()
     session.flush()
     forget_custom_roles(session)
+    if permissions is not None:
+        # Its holders may no longer cover what they invited to.
+        lapse.revoke_lapsed(session, principal, org)
     audit.record(
         session,
         org_id=org.id,
