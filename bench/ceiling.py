@@ -7,7 +7,7 @@ with no work behind it would. Whatever any FastAPI endpoint does, it cannot be f
 than this on the same server, so `ceiling / floor` bounds what target 1 can reach and
 `ceiling POST / raw inserts` what target 3 can reach, measured in the same run.
 
-It reads the floor's file (`BENCH_FLOOR_FILE`) and runs under the same uvicorn arguments.
+It reads the floor's file (`BENCH_FLOOR_FILE`) and runs under the same server and settings.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The floor: a raw ASGI app that answers with bytes serialized before the run.
 
 It does no routing beyond one dict lookup on the path, no authentication, no database
-and no serialization, so it measures what uvicorn itself costs for the same response.
-It runs under exactly the uvicorn settings `workspaced serve` uses.
+and no serialization, so it measures what the HTTP server itself costs for the same response.
+It runs under exactly the server and settings `workspaced serve` uses.
 
 `BENCH_FLOOR_FILE` names a JSON file: {path: {"status": int, "content_type": str,
 "body": str (base64)}}.
@@ -14,6 +14,9 @@ import base64
 import json
 import os
 from typing import Any
+
+from workspaced.http import server
+from workspaced.http.server import ServerLimits
 
 Responses = dict[str, tuple[int, list[tuple[bytes, bytes]], bytes]]
 
@@ -49,17 +52,13 @@ def app_factory() -> Any:
 
 
 def serve(factory: str) -> None:
-    import uvicorn
-
-    # The same uvicorn.run arguments as `workspaced serve` (src/workspaced/cli/main.py).
-    uvicorn.run(
+    # The same server and settings as `workspaced serve` (src/workspaced/cli/main.py).
+    server.serve(
         factory,
-        factory=True,
         host="127.0.0.1",
         port=int(os.environ["BENCH_FLOOR_PORT"]),
         workers=1,
-        log_level="info",
-        server_header=False,
+        limits=ServerLimits(),
     )
 
 

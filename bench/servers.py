@@ -20,8 +20,9 @@ def start_ours(
     name: str = "workspaced",
     workers: int = 1,
     cpu: str | None = common.SERVER_CPU,
+    env: dict[str, str] | None = None,
 ) -> common.Server:
-    """`python -m workspaced serve`, exactly as an operator runs it."""
+    """`python -m workspaced serve`, exactly as an operator runs it (`env` on top)."""
     port = common.free_port()
     argv = [
         sys.executable,
@@ -44,7 +45,34 @@ def start_ours(
         "WORKSPACED_RATE_LIMIT_PER_CREDENTIAL": "0",
         "WORKSPACED_RATE_LIMIT_PER_ADDRESS": "0",
     }
-    return common.start_server(stack, name, argv, port=port, cpu=cpu, env=no_limits)
+    return common.start_server(
+        stack, name, argv, port=port, cpu=cpu, env={**no_limits, **(env or {})}
+    )
+
+
+def start_under_uvicorn(stack: contextlib.ExitStack, database_url: str) -> common.Server:
+    """The same app under uvicorn (httptools, uvloop), as `serve` ran it before granian."""
+    port = common.free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "workspaced.http.asgi:app_factory",
+        "--host",
+        common.HOST,
+        "--port",
+        str(port),
+        "--no-server-header",
+        "--log-level",
+        "warning",
+    ]
+    env = {
+        "WORKSPACED_DATABASE_URL": database_url,
+        "WORKSPACED_RATE_LIMIT_PER_CREDENTIAL": "0",
+        "WORKSPACED_RATE_LIMIT_PER_ADDRESS": "0",
+    }
+    return common.start_server(stack, "uvicorn", argv, port=port, env=env)
 
 
 def start_floor(

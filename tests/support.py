@@ -291,3 +291,38 @@ def workspace_with_members(
                 session, principal, owner.org, view.slug, user_ref=person.email, role=role
             )
     return view
+
+
+def server_rss_kib(base: str) -> int:
+    """Resident memory of the server listening at `base`, with its child processes."""
+    port = base.rsplit(":", 1)[1]
+    parents: dict[int, int] = {}
+    roots: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        if b"serve" in cmdline and port.encode() in cmdline:
+            roots.append(int(entry.name))
+    family = set(roots)
+    while True:
+        more = {pid for pid, parent in parents.items() if parent in family} - family
+        if not more:
+            break
+        family |= more
+    total = 0
+    for pid in family:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += int(
+            next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
+        )
+    assert roots, f"no server process on port {port}"
+    return total

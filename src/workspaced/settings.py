@@ -13,6 +13,7 @@ from workspaced.http.rate_limits import (
     DEFAULT_WINDOW_S,
     RateLimitSettings,
 )
+from workspaced.http.server import MIN_HEADER_BYTES, ServerLimits
 from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
 from workspaced.mail.transport import parse_smtp_url
 
@@ -26,6 +27,11 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     # Request bodies above this answer 413 in the dialect's format.
     max_body_bytes: int = 1024 * 1024
+    # SPEC §6 bounded requests: a request line and headers above this many bytes answer
+    # 431; a connection that has not sent a whole request head within this many seconds
+    # (a new one, or an idle keep-alive one) is closed.
+    max_header_bytes: int = Field(default=16 * 1024, ge=MIN_HEADER_BYTES, le=1024 * 1024)
+    header_timeout: float = Field(default=10.0, gt=0, le=3600)
     # SPEC §6: a request's transaction stops (503 with Retry-After) once its work takes
     # longer than this many seconds; 0 turns the limit off.
     statement_timeout: float = Field(default=10.0, ge=0, le=3600)
@@ -52,6 +58,9 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
             raise ValueError("must be an absolute http(s) URL, e.g. https://workspaces.example.com")
         return value
+
+    def server_limits(self) -> ServerLimits:
+        return ServerLimits(self.max_header_bytes, self.header_timeout)
 
     def rate_limits(self) -> RateLimitSettings:
         return RateLimitSettings(

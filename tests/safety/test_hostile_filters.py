@@ -18,14 +18,13 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from bench.seed import seed
 
-from tests.support import TestDatabases, live_server
+from tests.support import TestDatabases, live_server, server_rss_kib
 
 MEMBERS = int(os.environ.get("WORKSPACED_HOSTILE_MEMBERS", "100000"))
 CONCURRENT = 40
@@ -92,41 +91,6 @@ def _attack(base: str, org: str, workspace: str, token: str) -> None:
     assert max(health) < 1.0, sorted(health)[-5:]
 
 
-def _server_rss_kib(base: str) -> int:
-    """Resident memory of the server listening at `base`, with its child processes."""
-    port = base.rsplit(":", 1)[1]
-    parents: dict[int, int] = {}
-    roots: list[int] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        if b"serve" in cmdline and port.encode() in cmdline:
-            roots.append(int(entry.name))
-    family = set(roots)
-    while True:
-        more = {pid for pid, parent in parents.items() if parent in family} - family
-        if not more:
-            break
-        family |= more
-    total = 0
-    for pid in family:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        total += int(
-            next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
-        )
-    assert roots, f"no server process on port {port}"
-    return total
-
-
 def _unpaged_lists_keep_memory_flat(base: str, dataset: Any) -> None:
     headers = {"Authorization": f"Bearer {dataset.owner_token}"}
     with httpx.Client(base_url=base, timeout=120) as client:
@@ -137,8 +101,8 @@ def _unpaged_lists_keep_memory_flat(base: str, dataset: Any) -> None:
             return len(response.json()["data"])
 
         assert listed(dataset.team) == dataset.team_members
-        small = _server_rss_kib(base)
+        small = server_rss_kib(base)
         assert listed(dataset.big) > dataset.members  # and the workspace's owner
-        grown_mib = (_server_rss_kib(base) - small) / 1024
+        grown_mib = (server_rss_kib(base) - small) / 1024
     print(f"unpaged list of {dataset.members} members: server RSS grew {grown_mib:.1f} MiB")
     assert grown_mib < 20

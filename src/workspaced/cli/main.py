@@ -83,7 +83,7 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate the database to the latest schema, then serve every dialect on one port."""
-    import uvicorn
+    from workspaced.http import server
 
     settings = _settings(host=host, port=port, database_url=database_url, workers=workers)
     _migrated_database(settings.database_url).dispose()
@@ -92,14 +92,12 @@ def serve(
     os.environ["WORKSPACED_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
     os.environ["WORKSPACED_PUBLIC_URL"] = settings.mail().public_url
     try:
-        uvicorn.run(
+        server.serve(
             "workspaced.http.asgi:app_factory",
-            factory=True,
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
-            log_level="info",
-            server_header=False,
+            limits=settings.server_limits(),
         )
     except OSError as exc:
         fail(f"cannot serve on {settings.host}:{settings.port}: {exc.strerror or exc}")

@@ -1,6 +1,11 @@
-"""ASGI entry point for uvicorn workers: configuration comes from `WORKSPACED_*`."""
+"""ASGI entry point for the server's worker processes: configuration comes from
+`WORKSPACED_*`."""
 
 from __future__ import annotations
+
+import ctypes
+import signal
+import sys
 
 from starlette.types import ASGIApp
 
@@ -10,6 +15,7 @@ from workspaced.settings import Settings
 
 
 def app_factory() -> ASGIApp:
+    _stop_with_supervisor()
     settings = Settings()
     return create_app(
         Database(settings.database_url, time_limit_s=settings.statement_timeout or None),
@@ -17,3 +23,15 @@ def app_factory() -> ASGIApp:
         mail=settings.mail(),
         rate_limits=settings.rate_limits(),
     )
+
+
+def _stop_with_supervisor() -> None:
+    """The server runs each worker as a child of its supervisor process. Should the
+    supervisor be killed outright (SIGKILL, the OOM killer), its workers would go on
+    serving as orphans, holding the port and the database; on Linux the kernel instead
+    sends them SIGTERM, which stops them gracefully."""
+    if sys.platform != "linux":
+        return
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -1,0 +1,56 @@
+"""The HTTP server behind `workspaced serve`: granian (hyper, in Rust), HTTP/1.1.
+
+Chosen for SPEC §6's bounded requests, which uvicorn cannot give: measured on this
+service (BENCHMARKS.md, "HTTP server"), uvicorn accepted a 1 MiB header, and held a
+connection with partial headers, or with no bytes at all, open indefinitely (its
+keep-alive timeout starts only after a first response); granian answers 431 past
+`max_header_bytes` before buffering more, and closes any connection that has not
+delivered a whole request head within `header_timeout_s`, which also bounds idle
+keep-alive (hyper runs the same timer while it waits for the next request). Plain
+`http1` mode, not protocol auto-detection: detection waits for the first bytes without
+a timer, so a client that connects and sends nothing would never be closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# hyper's smallest read buffer: a limit below it cannot be enforced.
+MIN_HEADER_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    max_header_bytes: int = 16 * 1024  # request line and headers, in total
+    header_timeout_s: float = 10.0  # to deliver a request head; also idle keep-alive
+
+    def __post_init__(self) -> None:
+        if self.max_header_bytes < MIN_HEADER_BYTES:
+            raise ValueError(f"the header limit must be at least {MIN_HEADER_BYTES} bytes")
+        if not 0 < self.header_timeout_s <= 3600:
+            raise ValueError("the header timeout must be between 0 and 3600 seconds")
+
+
+def serve(target: str, *, host: str, port: int, workers: int, limits: ServerLimits) -> None:
+    """Serve the ASGI app that `target` ("module:factory") builds, until stopped.
+    Raises OSError when the address cannot be bound."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
+
+    Server(
+        target,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=workers,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(limits.header_timeout_s * 1000),
+            max_buffer_size=limits.max_header_bytes,
+            keep_alive=True,
+        ),
+        websockets=False,
+        respawn_failed_workers=True,
+    ).serve()
