@@ -146,3 +146,26 @@ def test_openapi_command_matches_served_document(tmp_path: Path) -> None:
         assert httpx.get(base + "/readyz").status_code == 200
         assert httpx.get(base + "/healthz").json() == {"status": "ok"}
     assert served == document
+
+
+def test_serve_on_a_taken_port_fails_with_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run("serve", "--database-url", f"sqlite:///{tmp_path / 'p.db'}", "--port", port)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "Address already in use" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_server_limit_stops_serve_with_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "WORKSPACED_MAX_HEADER_BYTES": "100"}
+    result = run("serve", "--database-url", f"sqlite:///{tmp_path / 'h.db'}", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "workspaced: error: invalid setting max_header_bytes: "
+        "Input should be greater than or equal to 8192"
+    )

@@ -13,6 +13,7 @@ a timer, so a client that connects and sends nothing would never be closed.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 # hyper's smallest read buffer: a limit below it cannot be enforced.
@@ -38,6 +39,7 @@ def serve(target: str, *, host: str, port: int, workers: int, limits: ServerLimi
     from granian.http import HTTP1Settings
     from granian.server import Server
 
+    _check_bindable(host, port)
     Server(
         target,
         address=host,
@@ -54,3 +56,12 @@ def serve(target: str, *, host: str, port: int, workers: int, limits: ServerLimi
         websockets=False,
         respawn_failed_workers=True,
     ).serve()
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Raise OSError now when the address is taken: granian would report it as a Rust
+    panic with a backtrace, not as one line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
