@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -358,6 +359,36 @@ def list_visible(
     )
     rows, token = keyset_page(session, query, keys, page, codec, query_id)
     return [_view(org, row._mapping) for row in rows], token
+
+
+STREAM_BATCH = 1000
+
+
+def stream_visible(
+    read: Callable[[], AbstractContextManager[Session]],
+    principal: Principal,
+    org_ref: str,
+    *,
+    codec: PageTokenCodec,
+    order_by: str = "",
+    batch_size: int | None = None,
+) -> Iterator[list[WorkspaceView]]:
+    """Every workspace `list_visible` shows, page after keyset page, each read in its own
+    short read (`read` opens one): a list of any length holds one page in memory at a
+    time. The caller is authorized when the first page is read (before anything is sent).
+    Pages follow keys, not a snapshot: a workspace created meanwhile may or may not
+    appear, none appears twice."""
+    batch_size = batch_size or STREAM_BATCH
+    page = PageRequest(batch_size)
+    while True:
+        with read() as session:
+            views, token = list_visible(
+                session, principal, org_ref, page=page, codec=codec, order_by=order_by
+            )
+        yield views
+        if not token:
+            return
+        page = PageRequest(batch_size, token)
 
 
 UPDATABLE_FIELDS = {"title": TITLE_MAX, "icon": ICON_MAX, "icon_color": ICON_COLOR_MAX}

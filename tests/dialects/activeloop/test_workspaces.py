@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.dialects.activeloop.conftest import Activeloop
 from tests.support import Person, World
-from workspaced.http.dialects.activeloop import workspaces as workspace_routes
+from workspaced.workspace import service as workspaces_service
 
 
 def test_create_returns_the_workspace_object(al: Activeloop, world: World) -> None:
@@ -61,8 +61,11 @@ def test_list_walks_every_page(
     slugs = [f"ws-{i}" for i in range(7)]
     for slug in slugs:
         assert al.create(owner, slug).status_code == 200
-    monkeypatch.setattr(workspace_routes, "MAX_PAGE_SIZE", 2)
-    assert [w["id"] for w in al.list(owner).json()["data"]] == slugs
+    monkeypatch.setattr(workspaces_service, "STREAM_BATCH", 2)
+    listed = al.list(owner)
+    assert [w["id"] for w in listed.json()["data"]] == slugs
+    # SPEC §6: streamed page by page, never built whole in memory.
+    assert "content-length" not in listed.headers
 
 
 def test_duplicate_id_is_409_but_other_organizations_may_reuse_it(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -10,10 +11,8 @@ from starlette.responses import Response
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.activeloop import render, schemas
 from workspaced.http.dialects.activeloop.deps import Caller, Context, home_org, workspace_ref
-from workspaced.http.responses import json_response
-from workspaced.kit.pagination import MAX_PAGE_SIZE, PageRequest
+from workspaced.http.responses import json_response, streamed_list
 from workspaced.workspace import service as workspaces
-from workspaced.workspace.service import WorkspaceView
 
 router = APIRouter()
 
@@ -47,25 +46,16 @@ def create_workspace(
     openapi_extra=permission("workspaces:get"),
 )
 def list_workspaces(caller: Caller, context: Context) -> Response:
-    # The vendor's list is not paginated: walk the keyset pages inside one read
-    # transaction, so the result is one consistent snapshot.
-    views: list[WorkspaceView] = []
-    page = PageRequest(MAX_PAGE_SIZE)
-    with context.database.read() as session:
-        while True:
-            items, token = workspaces.list_visible(
-                session,
-                caller,
-                home_org(caller),
-                page=page,
-                codec=context.page_tokens,
-                order_by="create_time",
-            )
-            views.extend(items)
-            if not token:
-                break
-            page = PageRequest(MAX_PAGE_SIZE, token)
-    return json_response({"data": [render.workspace(v) for v in views]})
+    # The seed's list has no paging: it is streamed, one keyset page at a time (SPEC §6).
+    pages = workspaces.stream_visible(
+        context.database.read,
+        caller,
+        home_org(caller),
+        codec=context.page_tokens,
+        order_by="create_time",
+    )
+    first = next(pages)  # authorizes the caller: a refusal is answered before any body
+    return streamed_list("data", itertools.chain([first], pages), render.workspace)
 
 
 @router.get(
