@@ -4,7 +4,7 @@
   leave the server's memory where it was (the review saw 174 MB grow to 445 MB);
 - connections that hold partial headers, or send nothing at all, are closed once the
   header timeout (10 s) passes, and while 1,000 of them are held, honest callers (health
-  and an authenticated read) are answered at once (the review's were refused once the
+  and an authenticated GET of a workspace) are answered at once (the review's were refused once the
   process ran out of file descriptors);
 - an idle keep-alive connection is closed after the same timeout.
 """
@@ -28,16 +28,25 @@ HEADER_TIMEOUT_S = 10.0
 CLOSED_WITHIN_S = HEADER_TIMEOUT_S + 5
 HONEST_WITHIN_S = 2.0
 SLOW_CONNECTIONS = 1000
+WORKSPACE = "/api/v1/organizations/acme/workspaces/apollo"
 
 
 @pytest.fixture(scope="module")
 def server(test_databases: TestDatabases) -> Iterator[tuple[str, str]]:
-    """A live server and a token of an organization owner on it."""
+    """A live server, and a token of the owner of its organization `acme`, which has
+    the workspace `apollo`."""
     url = test_databases.fresh_url()
     database = Database(url)
     try:
         token = World(database).person("acme").token
         with live_server(url) as base:
+            created = httpx.post(
+                base + "/api/v1/organizations/acme/workspaces",
+                params={"workspace_id": "apollo"},
+                json={"title": "Apollo"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert created.status_code == 200, created.text
             yield base, token
     finally:
         database.dispose()
@@ -117,7 +126,7 @@ def test_slow_and_silent_connections_are_closed_and_starve_nobody(
         with httpx.Client(base_url=base, timeout=HONEST_WITHIN_S) as client:
             for path, headers in [
                 ("/healthz", {}),
-                ("/api/v1/me", {"Authorization": f"Bearer {token}"}),
+                (WORKSPACE, {"Authorization": f"Bearer {token}"}),
             ]:
                 asked = time.monotonic()
                 response = client.get(path, headers=headers)

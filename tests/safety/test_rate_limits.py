@@ -76,6 +76,27 @@ def test_guessing_tokens_is_limited_per_address(client: TestClient, world: World
     assert client.get("/api/v1/me", headers=person.headers).status_code == 200
 
 
+def test_a_burst_of_7000_with_the_defaults_meets_429_at_6001(
+    database: Database, world: World
+) -> None:
+    """The issue's figure, with the shipped defaults: one credential's burst of 7,000
+    requests in a minute is refused from request 6,001 on, while another is served."""
+    person, other = world.person("acme"), world.person("acme")
+    defaults = RateLimitSettings()
+    assert defaults.per_credential == 6000 and defaults.window_s == 60
+    with limited_client(database, defaults) as client:
+        first_refused = None
+        for sent in range(1, 7001):
+            response = client.get("/api/v1/me", headers=person.headers)
+            if response.status_code == 429:
+                first_refused = sent
+                break
+            assert response.status_code == 200, response.text
+        assert first_refused == 6001
+        assert_refused_in_dialect_format("aip", response)
+        assert client.get("/api/v1/me", headers=other.headers).status_code == 200
+
+
 def test_zero_turns_a_limit_off(database: Database, world: World) -> None:
     person = world.person("acme")
     with limited_client(database, RateLimitSettings(0, 0, 60)) as client:
