@@ -16,6 +16,7 @@ from workspaced.http.rate_limits import (
 from workspaced.http.server import MIN_HEADER_BYTES, ServerLimits
 from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
 from workspaced.mail.transport import parse_smtp_url
+from workspaced.organization.lifecycle import OrganizationCreation
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     rate_limit_window: int = Field(default=DEFAULT_WINDOW_S, ge=1, le=86400)
     # SPEC §3.1: where invitation mail goes (`log:` writes it to the server log), whom it
     # is from, and the base URL of the links in it (default http://{host}:{port}).
+    # SPEC §4.1: `users` lets any signed-in user create organizations over the API (and
+    # own them); `operator` leaves it to the CLI.
+    organization_creation: OrganizationCreation = OrganizationCreation.users
     smtp_url: str = DEFAULT_SMTP_URL
     mail_from: str = DEFAULT_MAIL_FROM
     public_url: str | None = None

@@ -14,7 +14,7 @@ from workspaced.authz.catalog import PERMISSIONS
 from workspaced.http.dialect import PERMISSION_KEY
 from workspaced.http.registry import DIALECTS
 
-EXTRA_PERMISSIONS = {"authenticated", "organization:administer"}
+EXTRA_PERMISSIONS = {"authenticated", "organization:administer", "organization:transferOwnership"}
 
 
 def api_routes(routes: list[Any]) -> list[APIRoute]:

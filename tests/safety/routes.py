@@ -187,6 +187,13 @@ BodyMaker = Callable[[SafetyWorld, dict[str, str]], Any]
 
 # Valid bodies that would change something if the caller were allowed to send them.
 BODIES: dict[tuple[str, str], BodyMaker] = {
+    ("POST", "/api/v1/organizations"): lambda w, v: {"display_name": "Fresh Organization"},
+    ("PATCH", "/api/v1/organizations/{organization_id}"): lambda w, v: {
+        "display_name": "Renamed Organization"
+    },
+    ("POST", "/api/v1/organizations/{organization_id}:transferOwnership"): lambda w, v: {
+        "user": w.editor.user_id
+    },
     ("POST", "/api/v1/organizations/{organization_id}/users"): lambda w, v: {
         "email": "newcomer@example.com",
         "org_role": "member",

@@ -354,18 +354,47 @@ class Authority(RuleBasedStateMachine):
     def toggle_the_admin(self) -> None:
         """The organization owner demotes the admin to member, or makes them admin again:
         an admin's owner-level access to every workspace comes and goes with it."""
-        role = "member" if self.model.org_role.get("adm") == "admin" else "admin"
+        current = self.model.org_role.get("adm")
+        role = "member" if current == "admin" else "admin"
         response = self.call(
             "root",
             "PATCH",
             f"/api/v1/organizations/{self.org}/users/{self.user_id('adm')}",
             json={"org_role": role},
         )
-        if not self.model.in_org("adm"):
+        if current is None:
             self.expect(response, 404, "removed from the organization")
+            return
+        if current == "owner" and self.model.org_role["root"] != "owner":
+            self.expect(response, 403, "rule 4: admins cannot touch owners")
             return
         self.expect(response, 200, "organization role changed")
         self.model.org_role["adm"] = role
+
+    @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(["root", *SUBJECTS]))
+    def transfer_ownership(self, who: str, subject: str) -> None:
+        """An owner hands the organization to another member and becomes an admin."""
+        response = self.call(
+            who,
+            "POST",
+            f"/api/v1/organizations/{self.org}:transferOwnership",
+            json={"user": self.user_id(subject)},
+        )
+        refused: tuple[int, str] | None = None
+        if who not in self.people or who in self.removed:
+            refused = 401, "no live credential"
+        elif not self.model.in_org(who):
+            refused = 404, "outside the organization"
+        elif self.model.org_role[who] != "owner":
+            refused = 403, "rules 3 and 4: only an owner makes an owner"
+        elif not self.model.in_org(subject) or subject == who:
+            refused = 400, "to another member of the organization only"
+        if refused is not None:
+            self.expect(response, *refused)
+            return
+        self.expect(response, 200, "ownership transferred")
+        self.model.org_role[subject] = "owner"
+        self.model.org_role[who] = "admin"
 
     @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(SUBJECTS))
     def remove_from_organization(self, who: str, subject: str) -> None:
@@ -383,6 +412,11 @@ class Authority(RuleBasedStateMachine):
             refused = 404, "not in the organization"
         elif self.model.org_role[subject] == "owner" and self.model.org_role[who] != "owner":
             refused = 403, "rule 4: admins cannot touch owners"
+        elif (
+            self.model.org_role[subject] == "owner"
+            and list(self.model.org_role.values()).count("owner") == 1
+        ):
+            refused = 400, "rule 9: the organization keeps an owner"
         elif self.model.sole_owner_somewhere(subject):
             refused = 400, "rule 9: sole owner of a live workspace"
         if refused is not None:

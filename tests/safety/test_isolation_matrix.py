@@ -72,6 +72,10 @@ MEMBER_MAY: dict[tuple[str, str, str], str] = {
     ),
     ("activeloop", "POST", "/workspaces"): "SPEC §4.2: creating a workspace, as above",
     ("aip", "POST", "/api/v1/me/tokens"): "SPEC §4.1: the caller's own tokens",
+    ("aip", "POST", "/api/v1/organizations"): (
+        "SPEC §4.1: any signed-in user creates an organization (unless the operator keeps "
+        "that to the CLI) and owns it; tests/dialects/aip/test_organizations.py"
+    ),
     ("aip", "POST", "/api/v1/invites:accept"): "SPEC §4.1: whoever holds an invite token",
 }
 
@@ -79,6 +83,7 @@ MEMBER_MAY: dict[tuple[str, str, str], str] = {
 # things, so they get the 401 checks, and reads by other users must not mention W.
 ROUTES_WITHOUT_SCOPE: dict[tuple[str, str, str], str] = {
     ("aip", "GET", "/api/v1/organizations"): "the caller's organizations",
+    ("aip", "POST", "/api/v1/organizations"): "a new organization, owned by the caller",
     ("aip", "GET", "/api/v1/me"): "the caller",
     ("aip", "GET", "/api/v1/me/tokens"): "the caller's tokens",
     ("aip", "POST", "/api/v1/me/tokens"): "issues a token to the caller",

@@ -23,6 +23,7 @@ from workspaced.http.responses import json_response
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
 from workspaced.mail.delivery import MailDelivery
+from workspaced.organization.lifecycle import OrganizationCreation
 
 DEFAULT_MAX_BODY = 1024 * 1024
 # SPEC §5: on every response, so that no browser sniffs a JSON body (or an error echoing
@@ -94,12 +95,13 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY,
     mail: MailSettings | None = None,
     rate_limits: RateLimitSettings | None = None,
+    organization_creation: OrganizationCreation = OrganizationCreation.users,
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
     context manager) runs the mail delivery worker."""
     mail = mail or MailSettings()
     limits = RateLimits(rate_limits, database) if rate_limits is not None else None
-    context = AppContext.load(database, mail, limits)
+    context = AppContext.load(database, mail, limits, organization_creation)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -22,6 +22,7 @@ def app_factory() -> ASGIApp:
         max_body_bytes=settings.max_body_bytes,
         mail=settings.mail(),
         rate_limits=settings.rate_limits(),
+        organization_creation=settings.organization_creation,
     )
 
 

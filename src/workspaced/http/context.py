@@ -24,6 +24,7 @@ from workspaced.kit.errors import Unauthenticated, Unavailable
 from workspaced.kit.page_tokens import PageTokenCodec
 from workspaced.mail import MailSettings
 from workspaced.models import ServerSecret
+from workspaced.organization.lifecycle import OrganizationCreation
 
 T = TypeVar("T")
 
@@ -34,10 +35,15 @@ class AppContext:
     page_tokens: PageTokenCodec
     mail: MailSettings
     rate_limits: RateLimits | None = None  # None: no limits (tests, benchmarks)
+    organization_creation: OrganizationCreation = OrganizationCreation.users
 
     @classmethod
     def load(
-        cls, database: Database, mail: MailSettings, rate_limits: RateLimits | None = None
+        cls,
+        database: Database,
+        mail: MailSettings,
+        rate_limits: RateLimits | None = None,
+        organization_creation: OrganizationCreation = OrganizationCreation.users,
     ) -> AppContext:
         with database.read() as session:
             key = session.scalar(
@@ -45,7 +51,7 @@ class AppContext:
             )
         if key is None:
             raise RuntimeError("the database is not migrated: run `workspaced migrate`")
-        return cls(database, PageTokenCodec(key), mail, rate_limits)
+        return cls(database, PageTokenCodec(key), mail, rate_limits, organization_creation)
 
 
 async def app_context(request: Request) -> AppContext:

@@ -13,6 +13,23 @@ class AipInput(BaseModel):
     model_config = ConfigDict(extra="ignore", str_max_length=10_000, strict=True)
 
 
+class OrganizationIn(AipInput):
+    display_name: str = Field(min_length=1, max_length=200)
+
+
+class OrganizationPatch(AipInput):
+    display_name: str | None = Field(default=None, max_length=200)
+
+
+class TransferOwnershipIn(AipInput):
+    user: str = Field(
+        min_length=1,
+        max_length=320,
+        description="The member (user id or email) who becomes an owner; the caller "
+        "becomes an admin",
+    )
+
+
 class WorkspaceIn(AipInput):
     title: str = Field(max_length=200)
     workspace_icon: str | None = Field(default=None, max_length=200)
@@ -53,6 +70,15 @@ class Organization(BaseModel):
     display_name: str
     create_time: str
     update_time: str
+
+
+class CreatedOrganization(Organization):
+    token: str | None = Field(
+        default=None,
+        description="Only when the caller signed in with a personal access token (which "
+        "acts only in its home organization): a new one at home in this organization, "
+        "shown once",
+    )
 
 
 class OrganizationList(BaseModel):
