@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # SPEC §4.1: `users` lets any signed-in user create organizations over the API (and
     # own them); `operator` leaves it to the CLI.
     organization_creation: OrganizationCreation = OrganizationCreation.users
+    # SPEC §9: browser origins allowed to call the API (comma-separated, exact
+    # `scheme://host[:port]`); none by default.
+    cors_origins: str = ""
     smtp_url: str = DEFAULT_SMTP_URL
     mail_from: str = DEFAULT_MAIL_FROM
     public_url: str | None = None
@@ -62,6 +65,19 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
             raise ValueError("must be an absolute http(s) URL, e.g. https://workspaces.example.com")
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in (o.strip() for o in value.split(",") if o.strip()):
+            if origin == "*":
+                raise ValueError("list the origins: '*' would let any web page call the API")
+            if not re.fullmatch(r"https?://[^\s/?#]+", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
+
+    def cors_origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     def server_limits(self) -> ServerLimits:
         return ServerLimits(self.max_header_bytes, self.header_timeout)

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -96,6 +97,7 @@ def create_app(
     mail: MailSettings | None = None,
     rate_limits: RateLimitSettings | None = None,
     organization_creation: OrganizationCreation = OrganizationCreation.users,
+    cors_origins: tuple[str, ...] = (),
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
     context manager) runs the mail delivery worker."""
@@ -123,7 +125,8 @@ def create_app(
         dialect_app.state.workspaced = context
         documents[spec.name] = dialect_app.openapi()
         limited = BodyLimit(dialect_app, max_body_bytes, dialect_too_large(spec.too_large))
-        mounts.extend((prefix, limited) for prefix in spec.prefixes)
+        served = with_cors(limited, cors_origins)
+        mounts.extend((prefix, served) for prefix in spec.prefixes)
 
     @root.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
@@ -142,4 +145,28 @@ def create_app(
             return json_response({"detail": f"unknown dialect {dialect!r}"}, status_code=404)
         return json_response(document)
 
-    return DialectDispatcher(root, mounts)
+    return DialectDispatcher(with_cors(root, cors_origins), mounts)
+
+
+# What a browser may send and read (SPEC §9). Credentials are bearer tokens in a header,
+# never cookies, so responses do not allow credentials.
+CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "If-Match", "X-Request-Id")
+CORS_EXPOSED_HEADERS = ("X-Request-Id", "Retry-After", "ETag", "WWW-Authenticate")
+
+
+def with_cors(app: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
+    """`app` answering browser callers from `origins` (exact `scheme://host[:port]`
+    strings) and their preflight requests; without origins, `app` as it is, so no
+    browser on another origin may read an answer."""
+    if not origins:
+        return app
+    return CORSMiddleware(
+        app,
+        allow_origins=list(origins),
+        allow_methods=list(CORS_METHODS),
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        allow_credentials=False,
+        max_age=600,
+    )

@@ -23,6 +23,7 @@ def app_factory() -> ASGIApp:
         mail=settings.mail(),
         rate_limits=settings.rate_limits(),
         organization_creation=settings.organization_creation,
+        cors_origins=settings.cors_origin_list(),
     )
 
 
