@@ -34,6 +34,7 @@ from workspaced.kit.page_tokens import PageTokenCodec
 from workspaced.kit.pagination import PageRequest
 from workspaced.membership import listing
 from workspaced.membership import service as memberships
+from workspaced.organization import lifecycle
 from workspaced.organization import service as organizations
 from workspaced.organization import users as org_users
 from workspaced.personal_access_token import service as tokens
@@ -112,6 +113,13 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
         s, p, "acme", page=PAGE, codec=CODEC
     ),
     workspaces.resolve: lambda s, p: workspaces.resolve(s, p, "acme", "ws"),
+    workspaces.stream_visible: lambda s, p: next(
+        workspaces.stream_visible(lambda: nullcontext(s), p, "acme", codec=CODEC)
+    ),
+    lifecycle.update: lambda s, p: lifecycle.update(s, p, "acme", display_name="Taken"),
+    lifecycle.transfer_ownership: lambda s, p: lifecycle.transfer_ownership(
+        s, p, "acme", user_ref="viewer@acme.test"
+    ),
     workspaces.undelete: lambda s, p: workspaces.undelete(s, p, "acme", "ws"),
     workspaces.update: lambda s, p: workspaces.update(s, p, "acme", "ws", {"title": "Taken"}),
 }
@@ -127,6 +135,10 @@ SELF_SERVICE: dict[Callable[..., Any], Call] = {
     ],
     tokens.revoke_mine: lambda s, p: tokens.revoke_mine(s, p, "acme-owner-token"),
     acceptance.accept: lambda s, p: acceptance.accept(s, p, "wsi_not-a-real-invite-secret"),
+    # Anyone signed in may create an organization: it is theirs and new.
+    lifecycle.create: lambda s, p: [
+        lifecycle.create(s, p, display_name="Mine").access.organization.slug
+    ],
 }
 
 # What a plain organization member who is not in the workspace may not do either.
@@ -151,6 +163,8 @@ ADMIN_OR_WORKSPACE_ONLY = [
     workspaces.update,
     workspaces.delete,
     workspaces.undelete,
+    lifecycle.update,
+    lifecycle.transfer_ownership,
 ]
 
 
