@@ -12,7 +12,6 @@ from workspaced.authz.catalog import BUILT_IN_ORGANIZATION_ROLES, OWNER_ROLE_ID
 from workspaced.kit import clock
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ids import ORGANIZATION_SLUG_MAX, slug_problem
-from workspaced.models import OrganizationMembership
 from workspaced.organization import repository
 from workspaced.organization import service as organizations
 from workspaced.user import service as users
@@ -54,19 +53,7 @@ def bootstrap(
     now = clock.now()
     if membership is None:
         role = org_role or (OWNER_ROLE_ID if is_new_org else "member")
-        session.add(
-            OrganizationMembership(
-                org_id=org.id, user_id=user.id, org_role=role, create_time=now, update_time=now
-            )
-        )
-        audit.record(
-            session,
-            org_id=org.id,
-            actor=None,
-            action="organization.user.added",
-            resource=f"organizations/{org.slug}/users/{user.id}",
-            after={"org_role": role},
-        )
+        organizations.add_member(session, org, user.id, role, actor=None)
     elif org_role is not None and org_role != membership.org_role:
         organizations.refuse_losing_last_owner(session, org, membership)
         audit.record(

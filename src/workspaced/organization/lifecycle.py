@@ -18,7 +18,7 @@ from workspaced.kit import clock
 from workspaced.kit.errors import AlreadyExists, InvalidArgument, PermissionDenied
 from workspaced.kit.ids import ORGANIZATION_SLUG_MAX, slug_problem, slugify
 from workspaced.kit.validation import check_text
-from workspaced.models import Organization, OrganizationMembership
+from workspaced.models import Organization
 from workspaced.organization import repository
 from workspaced.organization import service as organizations
 from workspaced.personal_access_token import service as tokens
@@ -75,17 +75,6 @@ def create(
             org = organizations.create(session, slug, display_name)
     except IntegrityError:  # the unique slug decides a race between two creators
         raise AlreadyExists(f"organization {slug!r} already exists", resource_id=slug) from None
-    now = clock.now()
-    session.add(
-        OrganizationMembership(
-            org_id=org.id,
-            user_id=principal.user_id,
-            org_role=OWNER_ROLE_ID,
-            create_time=now,
-            update_time=now,
-        )
-    )
-    session.flush()
     audit.record(
         session,
         org_id=org.id,
@@ -94,14 +83,7 @@ def create(
         resource=resource_name(org),
         after={"display_name": display_name},
     )
-    audit.record(
-        session,
-        org_id=org.id,
-        actor=principal,
-        action="organization.user.added",
-        resource=f"{resource_name(org)}/users/{principal.user_id}",
-        after={"org_role": OWNER_ROLE_ID},
-    )
+    organizations.add_member(session, org, principal.user_id, OWNER_ROLE_ID, actor=principal)
     token = None
     if principal.org_scope is not None:
         as_member = replace(principal, token_id=None, home_org_id=org.id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workspaced.audit import service as audit
 from workspaced.authz.access import Principal
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
 from workspaced.kit import clock
@@ -109,3 +110,30 @@ def create(session: Session, slug: str, display_name: str) -> Organization:
     session.add(org)
     session.flush()
     return org
+
+
+def add_member(
+    session: Session,
+    org: Organization,
+    user_id: uuid.UUID,
+    org_role: str,
+    *,
+    actor: Principal | None,
+) -> OrganizationMembership:
+    """A new membership of the organization, with its `organization.user.added` audit
+    event (`actor` None: the operator). Callers have authorized it."""
+    now = clock.now()
+    membership = OrganizationMembership(
+        org_id=org.id, user_id=user_id, org_role=org_role, create_time=now, update_time=now
+    )
+    session.add(membership)
+    session.flush()
+    audit.record(
+        session,
+        org_id=org.id,
+        actor=actor,
+        action="organization.user.added",
+        resource=f"organizations/{org.slug}/users/{user_id}",
+        after={"org_role": org_role},
+    )
+    return membership

@@ -184,20 +184,7 @@ def add_user(
         raise AlreadyExists(
             f"{email!r} is already a member of the organization", resource_id=str(user.id)
         )
-    now = clock.now()
-    membership = OrganizationMembership(
-        org_id=org.id, user_id=user.id, org_role=org_role, create_time=now, update_time=now
-    )
-    session.add(membership)
-    session.flush()
-    audit.record(
-        session,
-        org_id=org.id,
-        actor=principal,
-        action="organization.user.added",
-        resource=_resource(org, user.id),
-        after={"org_role": org_role},
-    )
+    membership = organizations.add_member(session, org, user.id, org_role, actor=principal)
     if existing is not None:
         # Rule 7: the account belongs to someone elsewhere; answer exactly as for a new
         # address (the name the admin gave, or the address's local part), never theirs.
