@@ -46,7 +46,6 @@ from workspaced.models import (
     OrganizationMembership,
     User,
     Workspace,
-    WorkspaceMembership,
 )
 from workspaced.organization import repository as organizations
 from workspaced.role import service as roles
@@ -286,16 +285,14 @@ def _grant(
         after={"state": ACCEPTED, "user_id": user.id},
     )
     _ensure_org_member(session, org, user, actor)
-    now = clock.now()
     session.add(
-        WorkspaceMembership(
-            org_id=org.id,
-            workspace_id=workspace.id,
-            user_id=user.id,
-            role_id=invite.role_id,
+        memberships.new(
+            org.id,
+            workspace.id,
+            user.id,
+            invite.role_id,
             added_by=invite.inviter_id,
-            create_time=now,
-            update_time=now,
+            now=clock.now(),
         )
     )
     try:

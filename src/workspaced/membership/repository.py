@@ -49,6 +49,27 @@ def get(
     return session.scalars(_get_statement(), parameters).one_or_none()
 
 
+def new(
+    org_id: uuid.UUID,
+    workspace_id: uuid.UUID,
+    user_id: uuid.UUID,
+    role_id: str,
+    *,
+    added_by: uuid.UUID | None,
+    now: datetime,
+) -> WorkspaceMembership:
+    """A membership row to add (the caller adds it, flushes it, and counts it)."""
+    return WorkspaceMembership(
+        org_id=org_id,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        role_id=role_id,
+        added_by=added_by,
+        create_time=now,
+        update_time=now,
+    )
+
+
 def count_owners(session: Session, org_id: uuid.UUID, workspace_id: uuid.UUID) -> int:
     query = in_org(select(func.count()), WM, org_id).where(
         WM.workspace_id == workspace_id, WM.role_id == OWNER_ROLE_ID

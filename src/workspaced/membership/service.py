@@ -91,17 +91,8 @@ def add(
         raise AlreadyExists(
             f"user {user_ref!r} is already a member of the workspace", resource_id=str(user.id)
         )
-    now = clock.now()
     session.add(
-        WorkspaceMembership(
-            org_id=org_id,
-            workspace_id=ws_id,
-            user_id=user.id,
-            role_id=role_id,
-            added_by=principal.user_id,
-            create_time=now,
-            update_time=now,
-        )
+        repository.new(org_id, ws_id, user.id, role_id, added_by=principal.user_id, now=clock.now())
     )
     try:
         session.flush()

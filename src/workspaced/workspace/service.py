@@ -42,7 +42,7 @@ from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.sorting import text_sort, timestamp_sort, uuid_sort
 from workspaced.kit.validation import check_text
 from workspaced.membership import repository as memberships
-from workspaced.models import Workspace, WorkspaceMembership, WorkspacePreferences
+from workspaced.models import Workspace, WorkspacePreferences
 from workspaced.organization import repository as organization_repository
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
@@ -284,14 +284,13 @@ def create(
         raise AlreadyExists(f"workspace {slug!r} already exists", resource_id=slug) from None
     session.add_all(
         [
-            WorkspaceMembership(
-                org_id=org.id,
-                workspace_id=workspace.id,
-                user_id=principal.user_id,
-                role_id=OWNER_ROLE_ID,
+            memberships.new(
+                org.id,
+                workspace.id,
+                principal.user_id,
+                OWNER_ROLE_ID,
                 added_by=principal.user_id,
-                create_time=now,
-                update_time=now,
+                now=now,
             ),
             WorkspacePreferences(
                 org_id=org.id, workspace_id=workspace.id, support_team_access=False, update_time=now
@@ -511,14 +510,8 @@ def _make_owner(session: Session, principal: Principal, ctx: WorkspaceContext) -
     before = ctx.access.workspace_role_id
     if before is None:
         session.add(
-            WorkspaceMembership(
-                org_id=org_id,
-                workspace_id=ws_id,
-                user_id=principal.user_id,
-                role_id=OWNER_ROLE_ID,
-                added_by=principal.user_id,
-                create_time=now,
-                update_time=now,
+            memberships.new(
+                org_id, ws_id, principal.user_id, OWNER_ROLE_ID, added_by=principal.user_id, now=now
             )
         )
         session.flush()
