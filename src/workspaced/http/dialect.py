@@ -108,7 +108,7 @@ class CrashBarrier:
     """Answers an unexpected exception with the dialect's 500 and lets nothing escape.
 
     Starlette's handler for `Exception` renders its response and then re-raises, so that
-    the server logs the error; uvicorn then also closes the keep-alive connection, and a
+    the server logs the error; the server may then also close the keep-alive connection, and a
     client's next request on it is reset ("connection reset by peer": seen under load
     while PostgreSQL connections were being killed). This barrier logs once and ends the
     exchange normally, so the connection stays usable. Only when part of a response is
