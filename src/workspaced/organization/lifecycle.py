@@ -87,7 +87,7 @@ def create(
     token = None
     if principal.org_scope is not None:
         as_member = replace(principal, token_id=None, home_org_id=org.id)
-        _, token = tokens.create(session, as_member, display_name=f"{slug} (created with it)")
+        _, token = tokens.create(session, as_member, display_name="created with the organization")
     return CreatedOrganization(organizations.OrganizationAccess(org, OWNER_ROLE_ID), token)
 
 
@@ -129,7 +129,8 @@ def transfer_ownership(
 ) -> organizations.OrganizationAccess:
     """An owner makes another member of the organization an owner and becomes an admin,
     in one transaction (under the organization row lock every owner change takes), so
-    the organization never has fewer owners than before."""
+    the organization always keeps an owner. Naming someone who already is an owner is how
+    an owner steps down to admin."""
     access = organizations.resolve(session, principal, org_ref, lock=True)
     org = access.organization
     if access.org_role != OWNER_ROLE_ID:
