@@ -68,6 +68,7 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
         s, p, "acme", "ws", page=PAGE, codec=CODEC
     ),
     listing.list_users: lambda s, p: listing.list_users(s, p, "acme", "ws", page=PAGE, codec=CODEC),
+    listing.check_list_users: lambda s, p: listing.check_list_users(s, p, "acme", "ws"),
     memberships.add: lambda s, p: memberships.add(
         s, p, "acme", "ws", user_ref="viewer@acme.test", role="viewer"
     ),

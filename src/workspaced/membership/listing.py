@@ -302,20 +302,48 @@ def list_users(
 ) -> tuple[list[MemberView], str]:
     """Everyone with access: explicit members (role_scope workspace) and organization
     owners/admins who are not explicit members (role_scope organization)."""
-    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
-    require(ctx.access, "members:list")
-    org_id, ws_id = ctx.organization.id, ctx.workspace.id
-    # Only a filter on `role` needs the organization's role names to build its SQL (a
-    # false positive, e.g. "role" inside a search term, merely reads them).
-    filter_names = roles.display_names(session, org_id) if "role" in filter_text else {}
-    statement = _users_statement(
-        filter_text, order_by, tuple(sorted(filter_names.items())), bool(page.page_token)
+    ctx, statement = _users_query(
+        session, principal, org_ref, workspace_ref, filter_text, order_by, bool(page.page_token)
     )
+    org_id, ws_id = ctx.organization.id, ctx.workspace.id
     query_id = fingerprint("workspace-users", str(ws_id), filter_text, order_by)
     rows, token = _page_of(
         session, statement, repository.arm_parameters(org_id, ws_id), page, codec, query_id
     )
     return _views(session, ctx, rows), token
+
+
+def check_list_users(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    *,
+    filter_text: str = "",
+    order_by: str = "",
+) -> None:
+    """What `list_users` refuses before it reads a member: a caller without access, and a
+    filter or ordering it cannot run (syntax, fields, the scan budget). A few keyed reads,
+    so a dialect can refuse at once what would otherwise wait for a scan slot (SPEC §6)."""
+    _users_query(session, principal, org_ref, workspace_ref, filter_text, order_by, False)
+
+
+def _users_query(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    filter_text: str,
+    order_by: str,
+    continued: bool,
+) -> tuple[WorkspaceContext, PageStatement]:
+    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
+    require(ctx.access, "members:list")
+    # Only a filter on `role` needs the organization's role names to build its SQL (a
+    # false positive, e.g. "role" inside a search term, merely reads them).
+    names = roles.display_names(session, ctx.organization.id) if "role" in filter_text else {}
+    statement = _users_statement(filter_text, order_by, tuple(sorted(names.items())), continued)
+    return ctx, statement
 
 
 def _views(session: Session, ctx: WorkspaceContext, rows: Sequence[Any]) -> list[MemberView]:

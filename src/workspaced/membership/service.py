@@ -28,6 +28,7 @@ from workspaced.kit.errors import (
 from workspaced.membership import repository
 from workspaced.membership.listing import (  # re-exported: the membership API in one place
     MemberView,
+    check_list_users,
     list_all_explicit,
     list_for_org_admin,
     list_users,
@@ -44,6 +45,7 @@ __all__ = [
     "MemberView",
     "add",
     "change_role",
+    "check_list_users",
     "count_users",
     "list_all_explicit",
     "list_for_org_admin",

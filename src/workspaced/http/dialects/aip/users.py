@@ -58,7 +58,22 @@ async def list_users(
                 order_by=order_by,
             )
 
-    # A filter may scan the workspace; order_by alone still walks an index.
+    if filter:
+        # A filter may scan the workspace, so it waits for a scan slot; what would be
+        # refused anyway (no access, a filter past the budget) is refused first, at once.
+        def check() -> None:
+            with context.database.read() as session:
+                memberships.check_list_users(
+                    session,
+                    caller,
+                    organization_id,
+                    workspace_id,
+                    filter_text=filter,
+                    order_by=order_by,
+                )
+
+        await run_read(context.database, check)
+    # order_by alone still walks an index.
     items, token = await run_read(context.database, read, bounded=not filter)
     return json_response({"users": [render.member(m) for m in items], "next_page_token": token})
 
