@@ -94,6 +94,14 @@ _scan_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Capacity
 )
 
 
+async def run_list_read(read: Callable[[], T], *, filtered: bool) -> T:
+    """A page of a list that a filter may make a scan (a `:` match, a non-indexed field):
+    filtered, it takes a scan slot; unfiltered, the thread pool as any read does."""
+    if filtered:
+        return await _run_scan(read)
+    return await run_in_threadpool(read)
+
+
 async def _run_scan(read: Callable[[], T]) -> T:
     loop = asyncio.get_running_loop()
     slots = _scan_slots.get(loop)

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from workspaced.authz.access import Principal
-from workspaced.http.context import authenticate, count_anonymous
+from workspaced.http.context import authenticate, count_anonymous, run_list_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import invite_schemas as schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
@@ -62,7 +62,7 @@ def render(view: InviteView) -> dict[str, Any]:
     openapi_extra=permission("invites:list"),
     summary="List a workspace's invites (reading never consumes them)",
 )
-def list_invites(
+async def list_invites(
     organization_id: str,
     workspace_id: str,
     caller: Caller,
@@ -85,17 +85,20 @@ def list_invites(
         ),
     ] = "",
 ) -> Response:
-    with context.database.read() as session:
-        items, token = invitations.list_invites(
-            session,
-            caller,
-            organization_id,
-            workspace_id,
-            page=page,
-            codec=context.page_tokens,
-            filter_text=filter,
-            order_by=order_by,
-        )
+    def read() -> tuple[list[InviteView], str]:
+        with context.database.read() as session:
+            return invitations.list_invites(
+                session,
+                caller,
+                organization_id,
+                workspace_id,
+                page=page,
+                codec=context.page_tokens,
+                filter_text=filter,
+                order_by=order_by,
+            )
+
+    items, token = await run_list_read(read, filtered=bool(filter))
     return json_response({"invites": [render(v) for v in items], "next_page_token": token})
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from workspaced.audit import service as audit
+from workspaced.http.context import run_list_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import render, schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
@@ -29,7 +30,7 @@ OrderBy = Annotated[str, Query(max_length=1000)]
     openapi_extra=MEMBER,
     summary="List organization users (filter: org_role, search)",
 )
-def list_users(
+async def list_users(
     organization_id: str,
     caller: Caller,
     context: Context,
@@ -37,16 +38,19 @@ def list_users(
     filter: Filter = "",
     order_by: OrderBy = "",
 ) -> Response:
-    with context.database.read() as session:
-        items, token = users.list_users(
-            session,
-            caller,
-            organization_id,
-            page=page,
-            codec=context.page_tokens,
-            filter_text=filter,
-            order_by=order_by,
-        )
+    def read() -> tuple[list[users.OrgUserView], str]:
+        with context.database.read() as session:
+            return users.list_users(
+                session,
+                caller,
+                organization_id,
+                page=page,
+                codec=context.page_tokens,
+                filter_text=filter,
+                order_by=order_by,
+            )
+
+    items, token = await run_list_read(read, filtered=bool(filter))
     return json_response({"users": [render.org_user(u) for u in items], "next_page_token": token})
 
 
@@ -197,7 +201,7 @@ def delete_role(organization_id: str, role_id: str, caller: Caller, context: Con
     openapi_extra=ADMIN,
     summary="Read the audit log (filter: action, actor, resource, time)",
 )
-def list_audit_events(
+async def list_audit_events(
     organization_id: str,
     caller: Caller,
     context: Context,
@@ -205,16 +209,19 @@ def list_audit_events(
     filter: Filter = "",
     order_by: OrderBy = "",
 ) -> Response:
-    with context.database.read() as session:
-        items, token = audit.list_events(
-            session,
-            caller,
-            organization_id,
-            page=page,
-            codec=context.page_tokens,
-            filter_text=filter,
-            order_by=order_by,
-        )
+    def read() -> tuple[list[audit.AuditEventView], str]:
+        with context.database.read() as session:
+            return audit.list_events(
+                session,
+                caller,
+                organization_id,
+                page=page,
+                codec=context.page_tokens,
+                filter_text=filter,
+                order_by=order_by,
+            )
+
+    items, token = await run_list_read(read, filtered=bool(filter))
     return json_response(
         {"audit_events": [render.audit_event(e) for e in items], "next_page_token": token}
     )

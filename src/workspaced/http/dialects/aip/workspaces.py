@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
-from workspaced.http.context import run_read
+from workspaced.http.context import run_list_read, run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import render, schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page, bare_etag, quoted
@@ -76,7 +76,7 @@ def create_workspace(
     openapi_extra=permission("workspaces:get"),
     summary="List the workspaces the caller can see",
 )
-def list_workspaces(
+async def list_workspaces(
     organization_id: str,
     caller: Caller,
     context: Context,
@@ -85,17 +85,20 @@ def list_workspaces(
     order_by: OrderParam = "",
     show_deleted: bool = False,
 ) -> Response:
-    with context.database.read() as session:
-        items, token = workspaces.list_visible(
-            session,
-            caller,
-            organization_id,
-            page=page,
-            codec=context.page_tokens,
-            filter_text=filter,
-            order_by=order_by,
-            show_deleted=show_deleted,
-        )
+    def read() -> tuple[list[WorkspaceView], str]:
+        with context.database.read() as session:
+            return workspaces.list_visible(
+                session,
+                caller,
+                organization_id,
+                page=page,
+                codec=context.page_tokens,
+                filter_text=filter,
+                order_by=order_by,
+                show_deleted=show_deleted,
+            )
+
+    items, token = await run_list_read(read, filtered=bool(filter))
     return json_response(
         {"workspaces": [render.workspace(v) for v in items], "next_page_token": token}
     )
