@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         return value
 
     def cors_origin_list(self) -> tuple[str, ...]:
-        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
+        return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())
 
     def server_limits(self) -> ServerLimits:
         return ServerLimits(self.max_header_bytes, self.header_timeout)

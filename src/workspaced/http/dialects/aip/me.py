@@ -6,15 +6,13 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from starlette.responses import Response
 
-from workspaced.http.context import run_list_read
 from workspaced.http.dialect import permission
-from workspaced.http.dialects.aip import render, schemas
+from workspaced.http.dialects.aip import schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page
+from workspaced.http.dialects.aip.workspaces import workspace_page
 from workspaced.http.responses import json_response
 from workspaced.models import User
 from workspaced.organization import service as organizations
-from workspaced.workspace import service as workspaces
-from workspaced.workspace.service import WorkspaceView
 
 router = APIRouter()
 
@@ -62,20 +60,6 @@ async def my_workspaces(
     filter: Annotated[str, Query(max_length=4096)] = "",
     order_by: Annotated[str, Query(max_length=1000)] = "",
 ) -> Response:
-    def read() -> tuple[list[WorkspaceView], str]:
-        with context.database.read() as session:
-            return workspaces.list_visible(
-                session,
-                caller,
-                organization_id,
-                page=page,
-                codec=context.page_tokens,
-                filter_text=filter,
-                order_by=order_by,
-                only_member_of=True,
-            )
-
-    items, token = await run_list_read(read, filtered=bool(filter))
-    return json_response(
-        {"workspaces": [render.workspace(v) for v in items], "next_page_token": token}
+    return await workspace_page(
+        context, caller, organization_id, page, filter, order_by, only_member_of=True
     )

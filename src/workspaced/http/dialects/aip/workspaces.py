@@ -5,12 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
-from workspaced.http.context import run_list_read, run_read
+from workspaced.authz.access import Principal
+from workspaced.http.context import AppContext, run_list_read, run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip import render, schemas
 from workspaced.http.dialects.aip.deps import Caller, Context, Page, bare_etag, quoted
 from workspaced.http.responses import json_response
 from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.pagination import PageRequest
 from workspaced.membership import service as memberships
 from workspaced.workspace import service as workspaces
 from workspaced.workspace.service import WorkspaceView
@@ -85,6 +87,25 @@ async def list_workspaces(
     order_by: OrderParam = "",
     show_deleted: bool = False,
 ) -> Response:
+    return await workspace_page(
+        context, caller, organization_id, page, filter, order_by, show_deleted=show_deleted
+    )
+
+
+async def workspace_page(
+    context: AppContext,
+    caller: Principal,
+    organization_id: str,
+    page: PageRequest,
+    filter_text: str,
+    order_by: str,
+    *,
+    show_deleted: bool = False,
+    only_member_of: bool = False,
+) -> Response:
+    """One page of `workspaces.list_visible` as `{workspaces, next_page_token}`; a
+    filtered page takes a scan slot."""
+
     def read() -> tuple[list[WorkspaceView], str]:
         with context.database.read() as session:
             return workspaces.list_visible(
@@ -93,12 +114,13 @@ async def list_workspaces(
                 organization_id,
                 page=page,
                 codec=context.page_tokens,
-                filter_text=filter,
+                filter_text=filter_text,
                 order_by=order_by,
                 show_deleted=show_deleted,
+                only_member_of=only_member_of,
             )
 
-    items, token = await run_list_read(read, filtered=bool(filter))
+    items, token = await run_list_read(read, filtered=bool(filter_text))
     return json_response(
         {"workspaces": [render.workspace(v) for v in items], "next_page_token": token}
     )
