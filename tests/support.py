@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from workspaced.api_key import service as api_keys
 from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
 from workspaced.kit import clock
@@ -45,7 +46,9 @@ TENANT_TABLES = [
     "workspace_memberships",
     "workspaces",
     "personal_access_tokens",
+    "api_keys",
     "organization_memberships",
+    "user_identities",
     "users",
     "organizations",
 ]
@@ -166,6 +169,22 @@ class Person:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def issue_api_key(
+    database: Database, creator: Person, permissions: Iterable[str], display_name: str = "backend"
+) -> tuple[str, str]:
+    """An API key of `creator`'s organization (they must be an owner or admin), created
+    through the service as the API does: (key id, secret)."""
+    with database.write() as session:
+        view, secret = api_keys.create(
+            session,
+            principal_of(database, creator),
+            creator.org_id,
+            display_name=display_name,
+            permissions=sorted(permissions),
+        )
+    return str(view.key_id), secret
 
 
 @dataclass

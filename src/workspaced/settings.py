@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workspaced.auth.oidc import IssuerConfig, parse_issuers
 from workspaced.http.rate_limits import (
     DEFAULT_PER_ADDRESS,
     DEFAULT_PER_CREDENTIAL,
@@ -52,6 +53,18 @@ class Settings(BaseSettings):
     smtp_url: str = DEFAULT_SMTP_URL
     mail_from: str = DEFAULT_MAIL_FROM
     public_url: str | None = None
+    # SPEC §3: the product's identity provider (docs/identity.md); several issuers
+    # separated by spaces, with one audience for all or one each.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+
+    @model_validator(mode="after")
+    def _oidc_pairs(self) -> Settings:
+        parse_issuers(self.oidc_issuer, self.oidc_audience)  # its ValueError says what
+        return self
+
+    def oidc_issuers(self) -> tuple[IssuerConfig, ...]:
+        return parse_issuers(self.oidc_issuer, self.oidc_audience)
 
     @field_validator("smtp_url")
     @classmethod

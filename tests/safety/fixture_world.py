@@ -15,14 +15,16 @@ from datetime import timedelta
 
 from sqlalchemy import inspect, text, update
 
-from tests.support import Person, World
+from tests.support import Person, World, issue_api_key
 from workspaced.auth import service as auth
 from workspaced.auth import token_format
 from workspaced.authz.access import Principal
+from workspaced.authz.catalog import API_KEY_PERMISSIONS, VIEWER_PERMISSIONS
 from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.membership import service as memberships
 from workspaced.models import Invite, PersonalAccessToken, Role
+from workspaced.organization import users as org_users
 from workspaced.workspace import service as workspaces
 
 ORG_A = "acme"
@@ -62,6 +64,10 @@ class SafetyWorld:
     expired_token: str
     spare_token_id: str  # a live token of ws_owner, for routes that name a token
     invite_id: str  # a pending invite of W, for routes that name an invite
+    spare_key_id: str  # a live API key of A, for routes that name a key
+    viewer_key: str  # an API key of A holding a viewer's permissions only
+    other_key: str  # an API key of B holding every permission a key can
+    lapsed_key: str  # an API key of A whose creator is no longer an admin (rule 5)
 
     @property
     def org_a_id(self) -> str:
@@ -138,6 +144,15 @@ def build_world(database: Database) -> SafetyWorld:
                 update_time=clock.now(),
             )
         )
+    admin = people.person(ORG_A, org_role="admin", name="Ada Admin")
+    spare_key_id, _ = issue_api_key(database, org_owner, ["workspaces:get"], "spare")
+    _, viewer_key = issue_api_key(database, org_owner, VIEWER_PERMISSIONS, "viewer")
+    _, other_key = issue_api_key(database, other, API_KEY_PERMISSIONS, "other")
+    _, lapsed_key = issue_api_key(database, admin, API_KEY_PERMISSIONS, "lapsed")
+    with database.write() as session:  # demoted through the domain: the key is revoked
+        org_users.update_user(
+            session, principal(org_owner), ORG_A, admin.user_id, org_role="member"
+        )
     return SafetyWorld(
         database,
         org_owner,
@@ -152,6 +167,10 @@ def build_world(database: Database) -> SafetyWorld:
         expired,
         spare_id,
         invite_id,
+        spare_key_id,
+        viewer_key,
+        other_key,
+        lapsed_key,
     )
 
 

@@ -151,6 +151,8 @@ def path_values(
             values[name] = world.invite_id
         elif name == "token_id":
             values[name] = world.spare_token_id
+        elif name == "key_id":
+            values[name] = world.spare_key_id
         else:
             values[name] = str(uuid.uuid4())
     return values

@@ -4,6 +4,10 @@ who must be refused, in a world where the refused call would otherwise change so
 
 Caller kinds:
   no_token, malformed, bad_checksum, revoked, expired   -> 401 (SPEC §3)
+  lapsed_key         an API key whose creator was demoted (rule 5)     -> 401
+  other_org_key      an API key of organization B, A's ids in the path  -> 404
+  viewer_key         an API key of A with a viewer's permissions, on every mutating route
+                     -> 403 (and on routes only a person may call, -> 403 too)
   other_org          user of organization B, A's ids in the path       -> 404
   other_org_own_path user of B, B's organization + A's resource ids    -> 404
   outsider           member of A without access to W                   -> 404 (SPEC §2)
@@ -46,7 +50,7 @@ from tests.safety.routes import (
 )
 from workspaced.authz.catalog import VIEWER_PERMISSIONS
 
-UNAUTHENTICATED = ("no_token", "malformed", "bad_checksum", "revoked", "expired")
+UNAUTHENTICATED = ("no_token", "malformed", "bad_checksum", "revoked", "expired", "lapsed_key")
 
 # Documented exceptions to "someone who cannot see W gets 404, a viewer 403", each
 # citing the SPEC. route -> {caller kind: status}.
@@ -96,6 +100,23 @@ ROUTES_WITHOUT_SCOPE: dict[tuple[str, str, str], str] = {
 
 def key(route: Route) -> tuple[str, str, str]:
     return (route.dialect, route.method, route.path)
+
+
+def person_only(route: Route) -> bool:
+    """Routes only a person may call (SPEC §3: an API key is a service, not a user): the
+    caller's own things, accepting an invitation, creating an organization, managing API
+    keys. Any key gets 403 there, the same for every organization (nothing revealed)."""
+    return (
+        route.path == "/api/v1/me"
+        or route.path.startswith("/api/v1/me/")
+        or route.path.startswith("/api/v1/organizations/{organization_id}/apiKeys")
+        or key(route)
+        in {("aip", "POST", "/api/v1/organizations"), ("aip", "POST", "/api/v1/invites:accept")}
+    )
+
+
+# MEMBER_MAY routes an API key may call with a viewer's permissions (a read).
+VIEWER_KEY_MAY = {("aip", "POST", "/api/v1/organizations/{organization_id}/workspaces:countUsers")}
 
 
 def scoped(route: Route) -> bool:
@@ -163,6 +184,15 @@ def cases_for(route: Route) -> list[Case]:
             # SPEC §2: a viewer sees W but holds only the viewer's permissions (the
             # route names the one it checks): 403, naming it.
             cases.append(Case(route, "viewer_read", "forbidden", 403))
+    # API keys: another organization's, and one of A holding only a viewer's permissions.
+    if person_only(route):
+        cases.append(Case(route, "other_org_key", "forbidden", 403))
+    elif route.params:
+        cases.append(_refused(route, "other_org_key", "hidden", 404))
+    elif route.method == "GET":
+        cases.append(Case(route, "other_org_key", "leak-free", 200))
+    if route.mutating and (person_only(route) or key(route) not in VIEWER_KEY_MAY):
+        cases.append(Case(route, "viewer_key", "forbidden", 403))
     if route.params:
         cases.append(Case(route, "control", "reach", 0))
     return cases
@@ -190,6 +220,9 @@ def _headers(kind: str, world: SafetyWorld, route: Route) -> dict[str, str]:
         "bad_checksum": bad_checksum(world.ws_owner.token),
         "revoked": world.revoked_token,
         "expired": world.expired_token,
+        "lapsed_key": world.lapsed_key,
+        "other_org_key": world.other_key,
+        "viewer_key": world.viewer_key,
     }
     if kind == "no_token":
         return {}
@@ -257,7 +290,7 @@ def _check(case: Case, client: TestClient, world: SafetyWorld) -> None:
     if case.expect == "leak-free":
         assert response.status_code == 200, context
         forbidden = [W_TITLE, world.w_id]
-        if case.kind == "other_org":
+        if case.kind in ("other_org", "other_org_key"):
             forbidden += [world.org_a_id, world.ws_owner.email, '"organizations/acme"']
         for secret in forbidden:
             assert secret not in response.text, f"{case.id} leaks {secret!r}: {response.text}"

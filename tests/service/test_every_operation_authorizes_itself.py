@@ -16,6 +16,7 @@ import inspect
 import pkgutil
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -23,9 +24,12 @@ import pytest
 
 import workspaced
 from tests.mail_support import PUBLIC_URL
-from tests.support import World, principal_of
+from tests.support import World, issue_api_key, principal_of
+from workspaced.api_key import service as api_keys
 from workspaced.audit import service as audit
+from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
+from workspaced.authz.catalog import API_KEY_PERMISSIONS
 from workspaced.invitation import acceptance
 from workspaced.invitation import service as invitations
 from workspaced.kit.db import Database
@@ -80,7 +84,15 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
         s, p, "acme", "ws", user_ref="viewer@acme.test"
     ),
     organizations.resolve: lambda s, p: organizations.resolve(s, p, "acme"),
-    organizations.resolve_admin: lambda s, p: organizations.resolve_admin(s, p, "acme"),
+    organizations.resolve_admin: lambda s, p: organizations.resolve_admin(
+        s, p, "acme", permission="organization:update"
+    ),
+    api_keys.create: lambda s, p: api_keys.create(
+        s, p, "acme", display_name="k", permissions=["workspaces:get"]
+    ),
+    api_keys.list_keys: lambda s, p: api_keys.list_keys(s, p, "acme", page=PAGE, codec=CODEC),
+    api_keys.get: lambda s, p: api_keys.get(s, p, "acme", "key"),
+    api_keys.revoke: lambda s, p: api_keys.revoke(s, p, "acme", "key"),
     org_users.add_user: lambda s, p: org_users.add_user(
         s, p, "acme", email="new@example.com", org_role="member"
     ),
@@ -144,6 +156,8 @@ SELF_SERVICE: dict[Callable[..., Any], Call] = {
 
 # What a plain organization member who is not in the workspace may not do either.
 ADMIN_OR_WORKSPACE_ONLY = [
+    api_keys.create,
+    api_keys.list_keys,
     audit.list_events,
     invitations.create,
     invitations.list_invites,
@@ -209,8 +223,14 @@ def scenario(database: Database, world: World) -> dict[str, Principal]:
         memberships.add(
             session, owner_principal, "acme", "ws", user_ref=viewer.email, role="viewer"
         )
+    _, outsiders_key = issue_api_key(database, outsider, API_KEY_PERMISSIONS)
+    outsider_principal = principal_of(database, outsider)
     return {
-        "outsider": principal_of(database, outsider),
+        "outsider": outsider_principal,
+        # The new principal kinds, from outside: another organization's API key holding
+        # every permission a key can, and the outsider signed in with a JWT (every_org).
+        "another organization's API key": authenticated(database, outsiders_key),
+        "outsider signed in with a JWT": replace(outsider_principal, token_id=None, every_org=True),
         "owner's token homed elsewhere": principal_of(database, owner_elsewhere),
         "member": principal_of(database, member),
         "viewer": principal_of(database, viewer),
@@ -223,17 +243,52 @@ def refused(database: Database, call: Call, principal: Principal) -> type[Except
     return caught.type
 
 
-@pytest.mark.parametrize("caller", ["outsider", "owner's token homed elsewhere"])
+# Operations only a person may call: an API key gets the same PermissionDenied for every
+# organization, before anything is looked up (so nothing is revealed either).
+PERSON_ONLY = {
+    api_keys.create,
+    api_keys.list_keys,
+    api_keys.get,
+    api_keys.revoke,
+    tokens.create,
+    tokens.list_mine,
+    tokens.revoke_mine,
+    acceptance.accept,
+    lifecycle.create,
+}
+
+
+def authenticated(database: Database, credential: str) -> Principal:
+    with database.read() as session:
+        return auth.authenticate(session, credential)[0]
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        "outsider",
+        "owner's token homed elsewhere",
+        "another organization's API key",
+        "outsider signed in with a JWT",
+    ],
+)
 def test_every_operation_refuses_a_caller_outside_the_organization(
     database: Database, scenario: dict[str, Principal], caller: str
 ) -> None:
+    principal = scenario[caller]
     for function, call in OUTSIDER_CALLS.items():
-        assert refused(database, call, scenario[caller]) is NotFound, function.__qualname__
+        expected = (
+            PermissionDenied if principal.is_api_key and function in PERSON_ONLY else NotFound
+        )
+        assert refused(database, call, principal) is expected, function.__qualname__
     for function, call in SELF_SERVICE.items():
         try:
             with database.write() as session:
-                seen = call(session, scenario[caller])
+                seen = call(session, principal)
         except NotFound:
+            continue
+        except PermissionDenied:
+            assert principal.is_api_key and function in PERSON_ONLY, function.__qualname__
             continue
         assert not seen or "acme" not in seen, function.__qualname__
 

@@ -44,8 +44,10 @@ def record(
             org_id=org_id,
             id=sortable_uuid(),
             time=clock.now(),
-            actor_user_id=actor.user_id if actor else None,
+            # A key acted, not its creator: the creator is reachable through the key.
+            actor_user_id=actor.user_id if actor and not actor.is_api_key else None,
             actor_token_id=actor.token_id if actor else None,
+            actor_api_key_id=actor.api_key_id if actor else None,
             action=action,
             resource=resource,
             before=_jsonable(before),
@@ -105,7 +107,9 @@ def list_events(
 ) -> tuple[list[AuditEventView], str]:
     """Organization owners/admins read their organization's audit log (oldest first by
     default; `order_by=time desc` for newest first)."""
-    org: Organization = organizations.resolve_admin(session, principal, org_ref).organization
+    org: Organization = organizations.resolve_admin(
+        session, principal, org_ref, permission="audit:list"
+    ).organization
     condition = filtering.compile_filter(
         filtering.parse(filter_text), {**FILTER_FIELDS, "actor": _actor_field}
     )

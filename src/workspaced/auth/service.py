@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from workspaced.auth import token_format
 from workspaced.authz.access import Principal
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
 from workspaced.kit import clock
 from workspaced.kit.errors import Unauthenticated
 from workspaced.kit.prepared import PreparedSelect
-from workspaced.models import OrganizationMembership, PersonalAccessToken, User
+from workspaced.models import ApiKey, OrganizationMembership, PersonalAccessToken, User
 
 # last_used_time is a hint for humans; writing it on every request would turn every
 # read into a write. Once a minute per token is precise enough.
@@ -30,9 +31,25 @@ def parse_authorization_header(value: str | None) -> str:
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
     token = credentials.strip()
-    if not token_format.is_well_formed(token):
+    if not (token_format.is_well_formed(token) or looks_like_jwt(token)):
         raise Unauthenticated("malformed token")
     return token
+
+
+# Past this a bearer is refused before anything parses it: real JWTs are a few KiB.
+JWT_MAX_LENGTH = 8192
+
+
+def looks_like_jwt(token: str) -> bool:
+    """Three dot-separated base64url parts (a JWS compact serialization), within bounds."""
+    return (
+        len(token) <= JWT_MAX_LENGTH
+        and token.count(".") == 2
+        and _BASE64URL.issuperset(token.replace(".", ""))
+    )
+
+
+_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
 
 
 @lru_cache(maxsize=1)
@@ -65,14 +82,61 @@ def _token_lookup() -> PreparedSelect:
     return PreparedSelect(query)
 
 
-def authenticate(session: Session | Connection, token: str) -> tuple[Principal, datetime | None]:
-    """The principal a well-formed token stands for, and the token's last_used_time.
+@lru_cache(maxsize=1)
+def _api_key_lookup() -> PreparedSelect:
+    now = bindparam("now", type_=ApiKey.expire_time.type)
+    query = (
+        select(
+            ApiKey.id,
+            ApiKey.creator_id,
+            ApiKey.org_id,
+            ApiKey.last_used_time,
+            ApiKey.permissions,
+            User.email,
+        )
+        .join(User, User.id == ApiKey.creator_id)
+        .join(
+            OrganizationMembership,
+            (OrganizationMembership.org_id == ApiKey.org_id)
+            & (OrganizationMembership.user_id == ApiKey.creator_id),
+        )
+        .where(
+            ApiKey.secret_sha256 == bindparam("digest"),
+            ApiKey.revoke_time.is_(None),
+            or_(ApiKey.expire_time.is_(None), ApiKey.expire_time > now),
+            # Rule 5: a key works only while its creator is an owner or admin of the
+            # organization, in the membership the key was created under.
+            OrganizationMembership.org_role.in_(sorted(ORGANIZATION_ADMIN_ROLES)),
+            ApiKey.create_time >= OrganizationMembership.create_time,
+        )
+    )
+    return PreparedSelect(query)
 
-    A token works only while it is neither revoked nor expired and its user is still a
-    member of the token's home organization.
+
+def authenticate(session: Session | Connection, token: str) -> tuple[Principal, datetime | None]:
+    """The principal a well-formed `wsd_` or `wsk_` credential stands for, and its
+    last_used_time.
+
+    A personal access token works only while it is neither revoked nor expired and its
+    user is still a member of the token's home organization; an API key while it is
+    neither revoked nor expired and its creator is still an owner or admin there.
     """
     parameters = {"digest": token_format.digest(token), "now": clock.now()}
     connection = session.connection() if isinstance(session, Session) else session
+    if token.startswith(token_format.API_KEY_PREFIX):
+        found = _api_key_lookup().first(connection, parameters)
+        if found is None:
+            raise Unauthenticated("unknown, expired or revoked API key")
+        key_id, creator_id, org_id, key_last_used, permissions, creator_email = found
+        key_principal = Principal(
+            user_id=creator_id,
+            token_id=None,
+            home_org_id=org_id,
+            email=creator_email,
+            api_key_id=key_id,
+            key_permissions=frozenset(permissions),
+        )
+        return key_principal, key_last_used
     row = _token_lookup().first(connection, parameters)
     if row is None:
         raise Unauthenticated("unknown, expired or revoked token")
@@ -85,16 +149,24 @@ def needs_last_used_update(last_used: datetime | None) -> bool:
     return last_used is None or clock.now() - last_used >= LAST_USED_RESOLUTION
 
 
-def touch_last_used(session: Session, token_id: uuid.UUID) -> None:
-    """Record use; the condition makes concurrent requests write at most once a minute."""
+def touch_last_used(session: Session, authenticated: Principal) -> None:
+    """Record the use of the authenticated caller's token or API key (bookkeeping, not an
+    operation); the condition makes concurrent requests write at most once a minute."""
+    table: type[PersonalAccessToken] | type[ApiKey]
+    if authenticated.api_key_id is not None:
+        table, credential_id = ApiKey, authenticated.api_key_id
+    elif authenticated.token_id is not None:
+        table, credential_id = PersonalAccessToken, authenticated.token_id
+    else:
+        return
     now = clock.now()
     session.execute(
-        update(PersonalAccessToken)
+        update(table)
         .where(
-            PersonalAccessToken.id == token_id,
+            table.id == credential_id,
             or_(
-                PersonalAccessToken.last_used_time.is_(None),
-                PersonalAccessToken.last_used_time <= now - LAST_USED_RESOLUTION,
+                table.last_used_time.is_(None),
+                table.last_used_time <= now - LAST_USED_RESOLUTION,
             ),
         )
         .values(last_used_time=now)

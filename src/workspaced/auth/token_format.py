@@ -1,4 +1,5 @@
-"""Token format: `wsd_` + 34 random base62 characters + a 6-character base62 CRC32 checksum.
+"""Credential format: a prefix (`wsd_` personal access token, `wsk_` organization API key)
++ 34 random base62 characters + a 6-character base62 CRC32 checksum.
 
 The checksum rejects typos without a database lookup and lets secret scanners match
 tokens with few false positives (the same scheme GitHub uses for its tokens).
@@ -10,7 +11,9 @@ import hashlib
 import secrets
 import zlib
 
-PREFIX = "wsd_"
+PREFIX = "wsd_"  # personal access token
+API_KEY_PREFIX = "wsk_"  # organization API key
+PREFIXES = (PREFIX, API_KEY_PREFIX)
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 RANDOM_LENGTH = 34
 CHECKSUM_LENGTH = 6
@@ -30,14 +33,14 @@ def checksum(body: str) -> str:
     return _base62(zlib.crc32(body.encode("ascii")), CHECKSUM_LENGTH)
 
 
-def generate() -> str:
+def generate(prefix: str = PREFIX) -> str:
     body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
-    return PREFIX + body + checksum(body)
+    return prefix + body + checksum(body)
 
 
 def is_well_formed(token: str) -> bool:
-    """True when `token` has the right prefix, length, alphabet and checksum."""
-    if len(token) != TOKEN_LENGTH or not token.startswith(PREFIX):
+    """True when `token` has a known prefix, the right length, alphabet and checksum."""
+    if len(token) != TOKEN_LENGTH or not token.startswith(PREFIXES):
         return False
     rest = token[len(PREFIX) :]
     if not _ALPHABET_SET.issuperset(rest):

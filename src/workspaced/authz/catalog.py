@@ -94,8 +94,25 @@ BUILT_IN_ORGANIZATION_ROLES: dict[str, BuiltInRole] = {
     )
 }
 
+# What an organization API key may hold besides the workspace permissions above (which it
+# holds on every workspace of its organization). Owner-only powers (ownership transfer,
+# acting on owners) are in neither list: no key can ever carry them (SPEC §3).
+ORGANIZATION_PERMISSIONS: dict[str, str] = {
+    "organization:update": "Rename the organization",
+    "organization.users:add": "Add users to the organization (as admins or members)",
+    "organization.users:update": "Change organization users' roles (between admin and member)",
+    "organization.users:remove": "Remove users (not owners) from the organization",
+    "organization.tokens:list": "List the personal access tokens at home in the organization",
+    "organization.tokens:revoke": "Revoke personal access tokens (not owners') of the organization",
+    "workspaces:create": "Create workspaces (owned by the key's creator)",
+    "roles:manage": "Create, edit and delete the organization's custom roles",
+    "audit:list": "Read the organization's audit log",
+}
+API_KEY_PERMISSIONS = frozenset(PERMISSIONS) | frozenset(ORGANIZATION_PERMISSIONS)
+
 # Organization roles whose holders get owner-level access to every workspace of the org.
 ORGANIZATION_ADMIN_ROLES = frozenset(
     role_id for role_id, role in BUILT_IN_ORGANIZATION_ROLES.items() if role.permissions
 )
 OWNER_ROLE_ID = "owner"
+ADMIN_ROLE_ID = "admin"

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workspaced.audit.context import RequestInfo, current_request
+from workspaced.auth.oidc import TokenVerifier
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
 from workspaced.http.rate_limits import RateLimits, RateLimitSettings
@@ -98,12 +99,13 @@ def create_app(
     rate_limits: RateLimitSettings | None = None,
     organization_creation: OrganizationCreation = OrganizationCreation.users,
     cors_origins: tuple[str, ...] = (),
+    identity: TokenVerifier | None = None,
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
     context manager) runs the mail delivery worker."""
     mail = mail or MailSettings()
     limits = RateLimits(rate_limits, database) if rate_limits is not None else None
-    context = AppContext.load(database, mail, limits, organization_creation)
+    context = AppContext.load(database, mail, limits, organization_creation, identity)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ import sys
 
 from starlette.types import ASGIApp
 
+from workspaced.auth.oidc import TokenVerifier
 from workspaced.http.app import create_app
 from workspaced.kit.db import Database
 from workspaced.settings import Settings
@@ -24,6 +25,7 @@ def app_factory() -> ASGIApp:
         rate_limits=settings.rate_limits(),
         organization_creation=settings.organization_creation,
         cors_origins=settings.cors_origin_list(),
+        identity=TokenVerifier(settings.oidc_issuers()) if settings.oidc_issuers() else None,
     )
 
 

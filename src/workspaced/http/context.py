@@ -4,7 +4,6 @@ settings and the rate limits."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,9 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from workspaced.auth import identities, token_format
 from workspaced.auth import service as auth
+from workspaced.auth.oidc import Claims, TokenVerifier
 from workspaced.authz.access import Principal
 from workspaced.http.rate_limits import RateLimits
 from workspaced.kit.db import RETRY_AFTER_S, Database
@@ -36,6 +37,7 @@ class AppContext:
     mail: MailSettings
     rate_limits: RateLimits | None = None  # None: no limits (tests, benchmarks)
     organization_creation: OrganizationCreation = OrganizationCreation.users
+    identity: TokenVerifier | None = None  # None: no identity provider's JWTs accepted
 
     @classmethod
     def load(
@@ -44,6 +46,7 @@ class AppContext:
         mail: MailSettings,
         rate_limits: RateLimits | None = None,
         organization_creation: OrganizationCreation = OrganizationCreation.users,
+        identity: TokenVerifier | None = None,
     ) -> AppContext:
         with database.read() as session:
             key = session.scalar(
@@ -51,7 +54,9 @@ class AppContext:
             )
         if key is None:
             raise RuntimeError("the database is not migrated: run `workspaced migrate`")
-        return cls(database, PageTokenCodec(key), mail, rate_limits, organization_creation)
+        return cls(
+            database, PageTokenCodec(key), mail, rate_limits, organization_creation, identity
+        )
 
 
 async def app_context(request: Request) -> AppContext:
@@ -126,31 +131,79 @@ def _client_address(request: Request) -> str | None:
 
 
 async def authenticate(request: Request, authorization: str | None) -> Principal:
-    """Resolve the bearer token or raise Unauthenticated (each dialect renders it). Counts
-    the request against its credential's rate limit, or, when the credential is missing or
-    not valid, against its client address's (ResourceExhausted past either)."""
+    """Resolve the bearer credential or raise Unauthenticated (each dialect renders it).
+    Counts the request against its credential's rate limit, or, when the credential is
+    missing or not valid, against its client address's (ResourceExhausted past either)."""
     context: AppContext = request.app.state.workspaced
     database, limits = context.database, context.rate_limits
     address = _client_address(request)
 
-    def lookup() -> tuple[Principal, datetime | None]:
-        try:
-            token = auth.parse_authorization_header(authorization)
-            with database.read_connection() as connection:
-                found = auth.authenticate(connection, token)
-        except Unauthenticated:
-            if limits is not None:
-                limits.address(address)
-            raise
+    def refused() -> None:
         if limits is not None:
-            limits.credential(str(found[0].token_id or found[0].user_id))
-        return found
+            limits.address(address)
 
-    principal, last_used = await run_read(database, lookup)
-    if auth.needs_last_used_update(last_used) and principal.token_id is not None:
-        await run_in_threadpool(_touch_last_used, database, principal.token_id)
+    try:
+        token = auth.parse_authorization_header(authorization)
+    except Unauthenticated:
+        await run_read(database, refused)
+        raise
+    if not token_format.is_well_formed(token):
+        principal = await _authenticate_jwt(context, token, refused)
+    else:
+
+        def lookup() -> tuple[Principal, datetime | None]:
+            try:
+                with database.read_connection() as connection:
+                    found = auth.authenticate(connection, token)
+            except Unauthenticated:
+                refused()
+                raise
+            if limits is not None:
+                limits.credential(str(found[0].api_key_id or found[0].token_id))
+            return found
+
+        principal, last_used = await run_read(database, lookup)
+        if auth.needs_last_used_update(last_used):
+            await run_in_threadpool(_touch_last_used, database, principal)
     request.state.principal = principal
     return principal
+
+
+async def _authenticate_jwt(
+    context: AppContext, token: str, refused: Callable[[], None]
+) -> Principal:
+    """An identity provider's JWT: verified (inline when its key is cached: no I/O),
+    then its user found, or created just in time on a first sign-in (a write)."""
+    database, limits, verifier = context.database, context.rate_limits, context.identity
+    try:
+        if verifier is None:
+            raise Unauthenticated("malformed token")  # no identity provider configured
+        if verifier.needs_fetch(token):
+            claims = await run_in_threadpool(verifier.verify, token)
+        else:
+            claims = verifier.verify(token)
+    except Unauthenticated:
+        await run_read(database, refused)
+        raise
+
+    def lookup() -> Principal | None:
+        with database.read_connection() as connection:
+            found = identities.find(connection, claims)
+        if found is not None and limits is not None:
+            limits.credential(str(found.user_id))
+        return found
+
+    principal = await run_read(database, lookup)
+    if principal is None:
+        principal = await run_in_threadpool(_first_sign_in, database, claims)
+        if limits is not None:
+            await run_read(database, lambda: limits.credential(str(principal.user_id)))
+    return principal
+
+
+def _first_sign_in(database: Database, claims: Claims) -> Principal:
+    with database.write() as session:
+        return identities.sign_in(session, claims)
 
 
 async def count_anonymous(request: Request) -> None:
@@ -164,6 +217,6 @@ async def count_anonymous(request: Request) -> None:
     await run_read(context.database, lambda: limits.address(address))
 
 
-def _touch_last_used(database: Database, token_id: uuid.UUID) -> None:
+def _touch_last_used(database: Database, principal: Principal) -> None:
     with database.write() as session:
-        auth.touch_last_used(session, token_id)
+        auth.touch_last_used(session, principal)

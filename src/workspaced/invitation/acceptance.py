@@ -217,6 +217,8 @@ def accept(
         if display_name is None:
             raise Unauthenticated("sign in to accept the invite, or send display_name")
         display_name = validate_display_name(display_name)
+    if principal is not None:
+        principal.require_person("invite")  # an API key is nobody's address
     org, invite = _find_invite(session, token)
     if principal is not None and principal.email.lower() != invite.email_normalized:
         raise _worded(

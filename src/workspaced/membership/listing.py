@@ -369,7 +369,7 @@ def _resolve_for_org_admin(
     (theirs, hidden, deleted or missing), so the answer still reveals nothing about it.
     """
     if refuse_members_first:
-        organization_service.resolve_admin(session, principal, org_ref)
+        organization_service.resolve_admin(session, principal, org_ref, permission="members:list")
     ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
     if ctx.access.org_role not in ORGANIZATION_ADMIN_ROLES:
         raise PermissionDenied(organization_service.ADMINISTER, ctx.access.resource)

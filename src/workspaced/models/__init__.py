@@ -1,5 +1,6 @@
 """SQLAlchemy tables, one file per table."""
 
+from workspaced.models.api_key import ApiKey
 from workspaced.models.audit_event import AuditEvent
 from workspaced.models.base import Base
 from workspaced.models.invite import Invite
@@ -12,10 +13,12 @@ from workspaced.models.rate_limit import RateLimitCounter
 from workspaced.models.role import Role
 from workspaced.models.server_secret import ServerSecret
 from workspaced.models.user import User
+from workspaced.models.user_identity import UserIdentity
 from workspaced.models.workspace import Workspace
 from workspaced.models.workspace_membership import WorkspaceMembership
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "Base",
     "Invite",
@@ -27,6 +30,7 @@ __all__ = [
     "Role",
     "ServerSecret",
     "User",
+    "UserIdentity",
     "Workspace",
     "WorkspaceMembership",
     "WorkspacePreferences",

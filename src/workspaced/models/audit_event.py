@@ -21,6 +21,8 @@ class AuditEvent(Base):
     time: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
     actor_token_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
+    # Set when an organization API key acted (actor_user_id is then None: no person did).
+    actor_api_key_id: Mapped[uuid.UUID | None] = mapped_column(UUIDType, nullable=True)
     action: Mapped[str] = mapped_column(String(100))
     resource: Mapped[str] = mapped_column(String(500))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
 from workspaced.authz.access import Principal
-from workspaced.authz.catalog import OWNER_ROLE_ID
+from workspaced.authz.catalog import ADMIN_ROLE_ID, OWNER_ROLE_ID
 from workspaced.invitation import lapse
 from workspaced.kit import clock
 from workspaced.kit.errors import AlreadyExists, InvalidArgument, PermissionDenied
@@ -24,7 +24,6 @@ from workspaced.organization import service as organizations
 from workspaced.personal_access_token import service as tokens
 
 DISPLAY_NAME_MAX = 200
-ADMIN_ROLE_ID = "admin"
 CREATE = "organizations:create"
 TRANSFER = "organization:transferOwnership"
 
@@ -59,6 +58,7 @@ def create(
     """A new organization with the caller as its only owner. Organization slugs are one
     namespace for the whole installation, so a taken one answers 409 whoever holds it;
     without a slug, one is derived from the name and never collides."""
+    principal.require_person("organizations")
     if creation is OrganizationCreation.operator:
         raise PermissionDenied(CREATE, "organizations")  # WORKSPACED_ORGANIZATION_CREATION
     check_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
@@ -105,7 +105,9 @@ def update(
     session: Session, principal: Principal, org_ref: str, *, display_name: str
 ) -> organizations.OrganizationAccess:
     """Rename the organization (owners and admins)."""
-    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(
+        session, principal, org_ref, permission="organization:update", lock=True
+    )
     org = access.organization
     check_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
     if display_name != org.display_name:

@@ -34,20 +34,30 @@ def resolve(
     found = repository.find_with_role(session, org_ref, principal.user_id, lock=lock)
     if found is None or not principal.acts_in(found[0].id):
         raise NotFound("organization", org_ref)
-    return OrganizationAccess(*found)
+    org, member_role = found
+    return OrganizationAccess(org, principal.org_role_for(member_role))
 
 
 ADMINISTER = "organization:administer"
 
 
 def resolve_admin(
-    session: Session, principal: Principal, org_ref: str, *, lock: bool = False
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    *,
+    permission: str,
+    lock: bool = False,
 ) -> OrganizationAccess:
-    """The organization if the caller is one of its owners/admins: NotFound for outsiders,
-    PermissionDenied (naming `organization:administer`) for other members."""
+    """The organization if the caller is one of its owners/admins (an API key: one that
+    holds `permission`, the organization-level power the operation uses): NotFound for
+    outsiders, PermissionDenied for other members (naming `organization:administer`) and
+    keys without it (naming `permission`)."""
     access = resolve(session, principal, org_ref, lock=lock)
+    resource = f"organizations/{access.organization.slug}"
     if access.org_role not in ORGANIZATION_ADMIN_ROLES:
-        raise PermissionDenied(ADMINISTER, f"organizations/{access.organization.slug}")
+        raise PermissionDenied(ADMINISTER, resource)
+    principal.require_key_permission(permission, resource)
     return access
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from workspaced.api_key import service as api_keys
 from workspaced.audit import service as audit
 from workspaced.authz.access import Principal
 from workspaced.authz.catalog import (
@@ -173,7 +174,9 @@ def add_user(
     display_name: str | None = None,
 ) -> OrgUserView:
     """Bring someone into the organization (creating the user if the email is new)."""
-    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(
+        session, principal, org_ref, permission="organization.users:add", lock=True
+    )
     org = access.organization
     _validate_role(org_role)
     _require_owner_for(org, access.org_role, org_role)
@@ -200,7 +203,9 @@ def update_user(
     session: Session, principal: Principal, org_ref: str, user_ref: str, *, org_role: str
 ) -> OrgUserView:
     # The organization row lock serializes every owner change of the organization.
-    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(
+        session, principal, org_ref, permission="organization.users:update", lock=True
+    )
     org = access.organization
     _validate_role(org_role)
     membership, user = _member(session, org, user_ref)
@@ -220,6 +225,7 @@ def update_user(
         membership.update_time = clock.now()
         session.flush()
         lapse.revoke_lapsed(session, principal, org, inviter_id=user.id)
+        api_keys.revoke_lapsed(session, principal, org, user.id)
     return _view(org, membership, user)
 
 
@@ -227,7 +233,9 @@ def remove_user(session: Session, principal: Principal, org_ref: str, user_ref: 
     """Remove a user from the organization, atomically with everything their membership
     carried: workspace memberships, tokens at home here and the pending invitations they
     sent (rules 5 and 6). Refused while they are the only owner of a live workspace."""
-    access = organizations.resolve_admin(session, principal, org_ref, lock=True)
+    access = organizations.resolve_admin(
+        session, principal, org_ref, permission="organization.users:remove", lock=True
+    )
     org = access.organization
     membership, user = _member(session, org, user_ref)
     _require_owner_for(org, access.org_role, membership.org_role)
@@ -242,6 +250,7 @@ def remove_user(session: Session, principal: Principal, org_ref: str, user_ref: 
     session.delete(membership)
     session.flush()
     lapse.revoke_lapsed(session, principal, org, inviter_id=user.id)
+    api_keys.revoke_lapsed(session, principal, org, user.id)
     audit.record(
         session,
         org_id=org.id,

@@ -107,11 +107,14 @@ def create(
 ) -> tuple[TokenView, str]:
     """A new token for the caller, at home in `org_ref` (default: the calling token's home
     organization; the caller must be a member). Returns the view and the secret."""
+    principal.require_person("users/me/tokens")
     display_name = _validate_display_name(display_name)
     _validate_expire_time(expire_time)
-    org = organizations.resolve(
-        session, principal, org_ref if org_ref is not None else str(principal.home_org_id)
-    ).organization
+    if org_ref is None:
+        if principal.org_scope is None:  # a JWT acts in all its user's organizations
+            raise InvalidArgument("organization", "is required: name the token's home")
+        org_ref = str(principal.home_org_id)
+    org = organizations.resolve(session, principal, org_ref).organization
     # Rule 6, concurrently: hold the membership row a removal locks first, and read it
     # afresh, so no token is issued to a user whose removal commits meanwhile.
     if organizations_repository.membership(session, org.id, principal.user_id, lock=True) is None:
@@ -144,6 +147,7 @@ def create(
 def _mine(principal: Principal) -> AnySelect:
     """The caller's live tokens; a token homed in one organization sees and revokes only
     tokens of that organization (rule 6: it acts nowhere else)."""
+    principal.require_person("users/me/tokens")
     query = repository.live_query().where(PAT.user_id == principal.user_id)
     if principal.org_scope is not None:
         query = in_org(query, PAT, principal.org_scope)
@@ -212,7 +216,9 @@ def list_for_org(
     filter_text: str = "",
 ) -> tuple[list[TokenView], str]:
     """Organization owners/admins: the unrevoked tokens at home in their organization."""
-    org = organizations.resolve_admin(session, principal, org_ref).organization
+    org = organizations.resolve_admin(
+        session, principal, org_ref, permission="organization.tokens:list"
+    ).organization
     condition = filtering.compile_filter(filtering.parse(filter_text), {"user_id": _user_field})
     query = in_org(repository.live_query(), PAT, org.id).where(condition)
     query_id = fingerprint("org-tokens", str(org.id), filter_text)
@@ -223,17 +229,18 @@ def list_for_org(
 def revoke_for_org(session: Session, principal: Principal, org_ref: str, token_ref: str) -> None:
     """Organization owners/admins revoke a token at home in their organization. An admin
     cannot revoke an owner's tokens (as they cannot remove an owner)."""
-    org = organizations.resolve_admin(session, principal, org_ref).organization
+    access = organizations.resolve_admin(
+        session, principal, org_ref, permission="organization.tokens:revoke"
+    )
+    org = access.organization
     row = _find(session, token_ref, in_org(repository.live_query(), PAT, org.id))
-    if row.user_id != principal.user_id:
-        caller = organizations_repository.membership(session, org.id, principal.user_id)
+    # The role the caller acts with (an API key: admin, whoever created it), not the
+    # membership's: a key created by an owner holds no owner's power.
+    if access.org_role != OWNER_ROLE_ID and (
+        row.user_id != principal.user_id or principal.is_api_key
+    ):
         holder = organizations_repository.membership(session, org.id, row.user_id)
-        if (
-            caller is not None
-            and caller.org_role != OWNER_ROLE_ID
-            and holder is not None
-            and holder.org_role == OWNER_ROLE_ID
-        ):
+        if holder is not None and holder.org_role == OWNER_ROLE_ID:
             denied = PermissionDenied("organization:administer", f"organizations/{org.slug}")
             denied.message = "an organization admin cannot revoke an organization owner's tokens"
             raise denied

@@ -118,7 +118,9 @@ def create(
     description: str = "",
     permissions: list[str],
 ) -> tuple[str, RoleView]:
-    org = organizations.resolve_admin(session, principal, org_ref).organization
+    org = organizations.resolve_admin(
+        session, principal, org_ref, permission="roles:manage"
+    ).organization
     problem = slug_problem(role_id, ROLE_ID_MAX)
     if problem:
         raise InvalidArgument("role_id", problem)
@@ -167,7 +169,9 @@ def update(
     description: str | None = None,
     permissions: list[str] | None = None,
 ) -> tuple[str, RoleView]:
-    org = organizations.resolve_admin(session, principal, org_ref).organization
+    org = organizations.resolve_admin(
+        session, principal, org_ref, permission="roles:manage"
+    ).organization
     if role_id in BUILT_IN_WORKSPACE_ROLES:
         raise FailedPrecondition("built-in roles cannot be changed", reason="BUILT_IN_ROLE")
     role = _find(session, org.id, role_id, lock=True)
@@ -210,7 +214,9 @@ def update(
 
 
 def delete(session: Session, principal: Principal, org_ref: str, role_id: str) -> None:
-    org = organizations.resolve_admin(session, principal, org_ref).organization
+    org = organizations.resolve_admin(
+        session, principal, org_ref, permission="roles:manage"
+    ).organization
     if role_id in BUILT_IN_WORKSPACE_ROLES:
         raise FailedPrecondition("built-in roles cannot be deleted", reason="BUILT_IN_ROLE")
     # The row lock conflicts with the share lock every grant of a custom role takes

@@ -28,8 +28,9 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalars(select(User).where(User.email_normalized == email.lower())).one_or_none()
 
 
-def _free_username(session: Session, email: str) -> str:
-    base = re.sub(r"[^a-z0-9._-]", "", email.split("@", 1)[0].lower())[:40] or "user"
+def free_username(session: Session, seed: str) -> str:
+    """A username from `seed` (an email's local part, a name) no one has yet."""
+    base = re.sub(r"[^a-z0-9._-]", "", seed.lower().replace(" ", "."))[:40] or "user"
     candidate = base
     while session.scalar(select(User.id).where(User.username == candidate)) is not None:
         candidate = f"{base}-{secrets.token_hex(3)}"
@@ -46,7 +47,7 @@ def create(
         id=uuid.uuid4(),
         email=email,
         email_normalized=email.lower(),
-        username=_free_username(session, email),
+        username=free_username(session, email.split("@", 1)[0]),
         display_name=display_name or email.split("@", 1)[0],
         create_time=clock.now(),
         email_verified=verified,

@@ -192,7 +192,7 @@ def resolve(
         resource=resource_name(org.slug, workspace.slug),
         org_role=org_role,
         workspace_role_id=role_id,
-        permissions=effective_permissions(org_role, workspace_permissions),
+        permissions=principal.limit(effective_permissions(org_role, workspace_permissions)),
     )
     return WorkspaceContext(org, workspace, access, creator)
 
@@ -245,8 +245,11 @@ def create(
     icon_color: str | None = None,
     slug_field: str = "workspace_id",
 ) -> WorkspaceView:
-    """Create a workspace; any organization member may, and becomes its owner."""
+    """Create a workspace; any organization member may, and becomes its owner (an API key
+    holding `workspaces:create` may, and its creator becomes the owner: rule 9 wants a
+    person)."""
     org = organizations.resolve(session, principal, org_ref).organization
+    principal.require_key_permission("workspaces:create", f"organizations/{org.slug}")
     # The lock a removal of the creator takes first: the workspace (and its creator's
     # ownership) commits before the removal, which then sees it, or finds the creator gone.
     if organization_repository.membership(session, org.id, principal.user_id, lock=True) is None:
@@ -336,8 +339,12 @@ def list_visible(
 ) -> tuple[list[WorkspaceView], str]:
     """The workspaces the caller can see (organization admins see all unless
     `only_member_of`), filtered (AIP-160), ordered (AIP-132), one keyset page."""
+    if only_member_of:
+        principal.require_person("users/me")  # a key is a member of nothing
     org_access = organizations.resolve(session, principal, org_ref)
     org = org_access.organization
+    # A key sees every workspace (as an admin) only if it may see workspaces at all.
+    principal.require_key_permission("workspaces:get", f"organizations/{org.slug}")
     condition = filtering.compile_filter(filtering.parse(filter_text), FILTER_FIELDS)
     keys = parse_order_by(order_by, SORT_FIELDS, default="create_time desc", tiebreaker=_TIEBREAKER)
     query = repository.view_query(org.id).where(condition)

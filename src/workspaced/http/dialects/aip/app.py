@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from workspaced.http.dialect import install_error_handlers, new_dialect_app
 from workspaced.http.dialects.aip import (
+    api_keys,
     errors,
     invites,
     me,
@@ -49,6 +50,7 @@ def build() -> FastAPI:
         me.router,
         invites.router,
         tokens.router,
+        api_keys.router,
     ):
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
     install_error_handlers(

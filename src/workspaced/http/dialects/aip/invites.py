@@ -189,6 +189,8 @@ def accept_invite(
     caller: Annotated[Principal | None, Depends(optional_caller)],
     context: Context,
 ) -> Response:
+    if caller is not None:
+        caller.require_person("invite")  # before reading the body: the same for any key
     if caller is None and body.display_name is None:
         raise Unauthenticated(
             "sign in to accept the invite, or send display_name to create an account"

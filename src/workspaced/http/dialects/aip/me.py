@@ -24,6 +24,7 @@ router = APIRouter()
     summary="Who am I",
 )
 def me(caller: Caller, context: Context) -> Response:
+    caller.require_person("users/me")
     with context.database.read() as session:
         user = session.scalars(select(User).where(User.id == caller.user_id)).one()
         orgs = organizations.memberships_of(session, caller.user_id)
@@ -60,6 +61,7 @@ async def my_workspaces(
     filter: Annotated[str, Query(max_length=4096)] = "",
     order_by: Annotated[str, Query(max_length=1000)] = "",
 ) -> Response:
+    caller.require_person("users/me")  # before any lookup: the same for any key
     return await workspace_page(
         context, caller, organization_id, page, filter, order_by, only_member_of=True
     )

@@ -93,7 +93,9 @@ def update_organization(
                 session, caller, organization_id, display_name=body.display_name
             )
         else:  # nothing to change: still only for those who could change it
-            access = organizations.resolve_admin(session, caller, organization_id)
+            access = organizations.resolve_admin(
+                session, caller, organization_id, permission="organization:update"
+            )
     return json_response(render.organization(access.organization))
 
 

@@ -100,6 +100,11 @@ def audit_event(view: AuditEventView) -> dict[str, Any]:
         "actor": {
             "user_id": str(event.actor_user_id) if event.actor_user_id else None,
             "token_id": str(event.actor_token_id) if event.actor_token_id else None,
+            "api_key": (
+                f"organizations/{view.org_slug}/apiKeys/{event.actor_api_key_id}"
+                if event.actor_api_key_id
+                else None
+            ),
         },
         "action": event.action,
         "resource": event.resource,

@@ -1,0 +1,1 @@
+"""Organization API keys: the credentials of a product's backend."""
