@@ -9,17 +9,27 @@ change and remove), the shapes the review escalated through. Invitations are rea
 real SMTP server, as their invitee would. An invitation accepted anonymously fills the next
 guest slot, so newcomers act in later steps; unfilled slots are anonymous clients.
 
+The two principal kinds of the identity issue act too: `key`, an organization API key the
+admin created (it borrows the admin's authority, capped to its own permissions, and dies
+for good when the admin stops being an owner or admin), and `jm`, a member who signs in
+with the identity provider's JWT (a removed JWT user is an outsider, not unauthenticated:
+the provider still vouches for them).
+
 Examples: WORKSPACED_AUTHORITY_EXAMPLES (default 150 on SQLite, 30 on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -33,13 +43,16 @@ from hypothesis.stateful import (
 
 from tests.mail_support import Mailbox
 from tests.safety import stats
-from tests.support import Person, World, postgres_base_url
+from tests.support import Person, World, issue_api_key, postgres_base_url
+from workspaced.auth.oidc import IssuerConfig, TokenVerifier
 from workspaced.authz.catalog import (
     EDITOR_PERMISSIONS,
     OWNER_PERMISSIONS,
     VIEWER_PERMISSIONS,
 )
+from workspaced.http.app import create_app
 from workspaced.kit.db import Database
+from workspaced.mail import MailSettings
 
 DEFAULT_EXAMPLES = 30 if postgres_base_url() else 150
 EXAMPLES = int(os.environ.get("WORKSPACED_AUTHORITY_EXAMPLES", str(DEFAULT_EXAMPLES)))
@@ -53,9 +66,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 ROLES = list(ROLE_PERMISSIONS)
 CUSTOM = ["recruiter", "gatekeeper"]
-INSIDERS = ["root", "adm", "m1", "m2", "m3"]  # organization owner, admin, three members
+# Organization owner, admin, three members, and a member signed in with a JWT.
+INSIDERS = ["root", "adm", "m1", "m2", "m3", "jm"]
 GUESTS = ["g0", "g1", "g2"]  # filled by anonymous acceptances; anonymous until then
-ACTORS = [*INSIDERS, "out", *GUESTS]
+JWT_USERS = {"jm"}
+KEY = "key"  # an API key created by "adm"
+KEY_PERMISSIONS = VIEWER_PERMISSIONS | {
+    "members:add",
+    "members:update",
+    "members:remove",
+    "invites:create",
+    "organization.users:remove",
+}
+ACTORS = [*INSIDERS, KEY, "out", *GUESTS]
 SUBJECTS = [*INSIDERS[1:], "out", *GUESTS]
 SLUGS = ["w1", "w2"]
 _runs = itertools.count()
@@ -76,14 +99,25 @@ class Model:
     org_role: dict[str, str]  # who is in the organization, with which role
     workspaces: dict[str, dict[str, str]]  # slug -> member -> role
     invitations: list[Invitation] = field(default_factory=list)
+    key_live: bool = True  # rule 5: dies for good when its creator stops being an admin
 
     def in_org(self, who: str) -> bool:
-        return who in self.org_role
+        return self.key_live if who == KEY else who in self.org_role
 
     def is_org_admin(self, who: str) -> bool:
-        return self.org_role.get(who) in ("owner", "admin")
+        return self.key_live if who == KEY else self.org_role.get(who) in ("owner", "admin")
+
+    def acting_org_role(self, who: str) -> str:
+        """A key acts as an admin, whoever created it."""
+        return "admin" if who == KEY else self.org_role[who]
+
+    def creator_changed(self) -> None:
+        if self.org_role.get("adm") not in ("owner", "admin"):
+            self.key_live = False
 
     def permissions(self, who: str, slug: str) -> frozenset[str]:
+        if who == KEY:
+            return OWNER_PERMISSIONS & KEY_PERMISSIONS if self.key_live else frozenset()
         role = self.workspaces[slug].get(who)
         held = ROLE_PERMISSIONS[role] if role else frozenset()
         return OWNER_PERMISSIONS | held if self.is_org_admin(who) else held
@@ -111,10 +145,21 @@ class Authority(RuleBasedStateMachine):
         self.removed: set[str] = set()  # removed from the organization
         self.org = f"auth-{self.run}"
         world = World(self.database)
-        roles = {"root": "owner", "adm": "admin", "m1": "member", "m2": "member", "m3": "member"}
+        roles = {
+            "root": "owner",
+            "adm": "admin",
+            "m1": "member",
+            "m2": "member",
+            "m3": "member",
+            "jm": "member",
+        }
         self.people: dict[str, Person] = {
             name: world.person(self.org, org_role=role) for name, role in roles.items()
         }
+        # jm signs in with the identity provider's JWT (linked by its verified email).
+        self.people["jm"] = replace(self.people["jm"], token=local_jwt(self.people["jm"].email))
+        _, key = issue_api_key(self.database, self.people["adm"], KEY_PERMISSIONS)
+        self.people[KEY] = Person(self.org, self.people["adm"].org_id, "", "", key, "admin")
         self.people["out"] = world.person(f"other-{self.run}")
         self.checker = world.person(self.org, org_role="admin")  # reads the truth, never acts
         for role_id in CUSTOM:
@@ -177,9 +222,16 @@ class Authority(RuleBasedStateMachine):
     def ws_path(self, slug: str) -> str:
         return f"/api/v1/organizations/{self.org}/workspaces/{slug}"
 
+    def dead(self, who: str) -> bool:
+        """No credential that authenticates: anonymous, removed (a JWT still does: its
+        user is then an outsider), or the key after its creator's authority ended."""
+        if who == KEY:
+            return not self.model.key_live
+        return who not in self.people or (who in self.removed and who not in JWT_USERS)
+
     def refusal(self, who: str, slug: str, permission: str) -> tuple[int, str] | None:
         """How the caller is refused before the operation looks at its input, if it is."""
-        if who not in self.people or who in self.removed:
+        if self.dead(who):
             return 401, "no live credential"
         if not self.model.in_org(who):
             return 404, "outside the organization"
@@ -296,7 +348,9 @@ class Authority(RuleBasedStateMachine):
         self.expect(response, 200, "invited")
         assert "wsi_" not in response.text  # rule 2
         token = self.mailbox.invite_token(email)
-        self.model.invitations.append(Invitation(who, slug, role, email, token))
+        # A key's invitation is sent on its creator's authority (rule 5 follows the admin).
+        sender = "adm" if who == KEY else who
+        self.model.invitations.append(Invitation(sender, slug, role, email, token))
 
     @precondition(lambda self: any(g not in self.people for g in GUESTS))
     @rule(pick=st.integers(min_value=0, max_value=50))
@@ -370,6 +424,7 @@ class Authority(RuleBasedStateMachine):
             return
         self.expect(response, 200, "organization role changed")
         self.model.org_role["adm"] = role
+        self.model.creator_changed()
 
     @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(["root", *SUBJECTS]))
     def transfer_ownership(self, who: str, subject: str) -> None:
@@ -381,12 +436,12 @@ class Authority(RuleBasedStateMachine):
             json={"user": self.user_id(subject)},
         )
         refused: tuple[int, str] | None = None
-        if who not in self.people or who in self.removed:
+        if self.dead(who):
             refused = 401, "no live credential"
         elif not self.model.in_org(who):
             refused = 404, "outside the organization"
-        elif self.model.org_role[who] != "owner":
-            refused = 403, "rules 3 and 4: only an owner makes an owner"
+        elif self.model.acting_org_role(who) != "owner":
+            refused = 403, "rules 3 and 4: only an owner makes an owner (never a key)"
         elif not self.model.in_org(subject) or subject == who:
             refused = 400, "to another member of the organization only"
         if refused is not None:
@@ -395,6 +450,7 @@ class Authority(RuleBasedStateMachine):
         self.expect(response, 200, "ownership transferred")
         self.model.org_role[subject] = "owner"
         self.model.org_role[who] = "admin"
+        self.model.creator_changed()
 
     @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(SUBJECTS))
     def remove_from_organization(self, who: str, subject: str) -> None:
@@ -402,7 +458,7 @@ class Authority(RuleBasedStateMachine):
             who, "DELETE", f"/api/v1/organizations/{self.org}/users/{self.user_id(subject)}"
         )
         refused: tuple[int, str] | None = None
-        if who not in self.people or who in self.removed:
+        if self.dead(who):
             refused = 401, "no live credential"
         elif not self.model.in_org(who):
             refused = 404, "outside the organization"
@@ -410,7 +466,7 @@ class Authority(RuleBasedStateMachine):
             refused = 403, "not an organization admin"
         elif not self.model.in_org(subject):
             refused = 404, "not in the organization"
-        elif self.model.org_role[subject] == "owner" and self.model.org_role[who] != "owner":
+        elif self.model.org_role[subject] == "owner" and self.model.acting_org_role(who) != "owner":
             refused = 403, "rule 4: admins cannot touch owners"
         elif (
             self.model.org_role[subject] == "owner"
@@ -430,6 +486,7 @@ class Authority(RuleBasedStateMachine):
         for invitation in self.model.invitations:
             if invitation.sender == subject and invitation.state == "PENDING":
                 invitation.state = "REVOKED"
+        self.model.creator_changed()
 
     # -- checks after every step ---------------------------------------------------------
 
@@ -476,12 +533,52 @@ class Authority(RuleBasedStateMachine):
 
     @invariant()
     def credentials_work_exactly_for_those_still_in(self) -> None:
-        for who in self.removed:
+        for who in self.removed - JWT_USERS:
             response = self.call(who, "GET", "/api/v1/me")  # call() sends their old token
             self.expect(response, 401, "removed: every credential stops (rule 6)")
+        for who in self.removed & JWT_USERS:
+            me = self.call(who, "GET", "/api/v1/me").json()
+            assert f"organizations/{self.org}" not in [o["name"] for o in me["organizations"]]
+        probe = self.call(KEY, "GET", f"/api/v1/organizations/{self.org}/workspaces")
+        self.expect(probe, 200 if self.model.key_live else 401, "rule 5: the key and its creator")
 
 
-def test_authority_model(client: TestClient, database: Database, mailbox: Mailbox) -> None:
+# A local identity provider for `jm`: its keys, discovery and JWKS served in-process (the
+# provider itself is exercised for real in tests/dialects/test_identity_provider.py).
+ISSUER = "https://id.authority-model.test"
+AUDIENCE = "https://workspaced.authority-model.test"
+_SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+def _local_provider(url: str) -> dict[str, Any]:
+    if url.endswith("/.well-known/openid-configuration"):
+        return {"issuer": ISSUER, "jwks_uri": f"{ISSUER}/jwks"}
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_SIGNING_KEY.public_key()))
+    return {"keys": [{**public, "kid": "model", "use": "sig", "alg": "ES256"}]}
+
+
+def local_jwt(email: str) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": f"sub-{email}",
+        "email": email,
+        "email_verified": True,
+        "iat": now,
+        "exp": now + 3600,
+    }
+    return jwt.encode(claims, _SIGNING_KEY, algorithm="ES256", headers={"kid": "model"})
+
+
+def test_authority_model(database: Database, mailbox: Mailbox) -> None:
+    verifier = TokenVerifier([IssuerConfig(ISSUER, AUDIENCE)], fetch=_local_provider)
+    app = create_app(database, mail=MailSettings(smtp_url=mailbox.url), identity=verifier)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        _run(client, database, mailbox)
+
+
+def _run(client: TestClient, database: Database, mailbox: Mailbox) -> None:
     Authority.client = client
     Authority.database = database
     Authority.mailbox = mailbox
