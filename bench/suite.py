@@ -61,7 +61,7 @@ class Plan:
 
 
 def run(command: str, plan: Plan, report: Report) -> None:
-    from bench import depth, peers, reads, scaleout, serving, writes
+    from bench import depth, identity, peers, reads, scaleout, serving, writes
 
     steps = {
         "reads": lambda: reads.run(plan.sqlite_dataset(report), plan.settings, report),
@@ -70,6 +70,7 @@ def run(command: str, plan: Plan, report: Report) -> None:
         "peers": lambda: peers.run(plan, report),
         "scaleout": lambda: scaleout.run(plan, report),
         "serving": lambda: serving.run(plan.sqlite_dataset(report), plan.settings, report),
+        "identity": lambda: identity.run(plan.sqlite_dataset(report), plan.settings, report),
     }
     chosen = list(steps) if command == "all" else [command]
     failed = []

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from workspaced.auth import service as auth
 from workspaced.auth.oidc import (
+    KEYS_MAX_AGE_S,
     LEEWAY_S,
     REFETCH_INTERVAL_S,
     IssuerConfig,
@@ -269,3 +270,48 @@ def test_bad_configuration_is_named(issuers: str, audiences: str, words: str) ->
 def test_odd_json_is_a_401_not_a_crash(verifier: TokenVerifier, header: Any, payload: Any) -> None:
     token = f"{_b64(header)}.{_b64(payload)}.c2ln"
     refused(verifier, token)
+
+
+def test_while_the_provider_is_down_unknown_kids_are_503_without_asking_again(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    up = False
+
+    def flaky(url: str) -> dict[str, Any]:
+        calls.append(url)
+        if not up:
+            raise Unavailable("down", retry_after=5)
+        return provider(url)
+
+    verifier = TokenVerifier([IssuerConfig(ISSUER, AUDIENCE)], fetch=flaky)
+    token = sign(claims())
+    for _ in range(3):
+        with pytest.raises(Unavailable):
+            verifier.verify(token)
+    assert len(calls) == 1  # one attempt per interval, however many requests
+    up = True
+    clock = time.monotonic() + REFETCH_INTERVAL_S + 1
+    monkeypatch.setattr("workspaced.auth.oidc.time.monotonic", lambda: clock)
+    assert verifier.verify(token).subject == "user-1"
+
+
+def test_a_key_the_provider_withdraws_stops_working_within_the_keys_max_age(
+    provider: Provider, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No unknown kid ever arrives, so only the age of the key set brings the news."""
+    token = sign(claims())
+    assert verifier.verify(token).subject == "user-1"
+    provider.keys = [jwk(EC_KEY, "ec-1")]  # rsa-1 withdrawn (compromised, say)
+    assert verifier.verify(token).subject == "user-1"  # not yet known here
+    later = time.monotonic() + KEYS_MAX_AGE_S + 1
+    monkeypatch.setattr("workspaced.auth.oidc.time.monotonic", lambda: later)
+    assert "not in the provider's JWKS" in refused(verifier, token)
+
+
+def test_a_verified_token_is_not_trusted_past_its_expiry(provider: Provider) -> None:
+    verifier = TokenVerifier([IssuerConfig(ISSUER, AUDIENCE)], fetch=provider, leeway_s=0)
+    token = sign(claims(exp=int(time.time()) + 1))
+    assert verifier.verify(token).subject == "user-1"  # now remembered as verified
+    time.sleep(2.05)
+    assert "expired" in refused(verifier, token)

@@ -37,6 +37,9 @@ REFETCH_INTERVAL_S = 30.0
 FETCH_TIMEOUT_S = 5.0
 MAX_DOCUMENT_BYTES = 512 * 1024
 RETRY_AFTER_S = 5
+VERIFIED_TTL_S = 300.0
+KEYS_MAX_AGE_S = 600.0
+VERIFIED_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,10 @@ def _unavailable(detail: str) -> Unavailable:
 
 
 class IssuerKeys:
-    """One issuer's signing keys by `kid`, fetched lazily and refreshed on an unknown one."""
+    """One issuer's signing keys by `kid`: fetched lazily, fetched again on an unknown
+    `kid` (a rotation) and once they are KEYS_MAX_AGE_S old (so a key the provider
+    withdrew stops being trusted within that time), never more than once per
+    REFETCH_INTERVAL_S. `generation` counts the key sets fetched."""
 
     def __init__(self, config: IssuerConfig, fetch: Fetch = fetch_json) -> None:
         self.config = config
@@ -134,28 +140,47 @@ class IssuerKeys:
         self._jwks_uri: str | None = None
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
+        self._loaded_at = -KEYS_MAX_AGE_S
+        self._failure: Unavailable | None = None  # how the last fetch failed, if it did
+        self.generation = 0
+
+    @property
+    def fresh(self) -> bool:
+        return time.monotonic() - self._loaded_at < KEYS_MAX_AGE_S
 
     def cached(self, kid: str) -> SigningKey | None:
-        return self._keys.get(kid)
+        """The key if it is known and fresh: using it needs no I/O."""
+        return self._keys.get(kid) if self.fresh else None
 
     def key(self, kid: str) -> SigningKey | None:
-        """The key named `kid`, fetching the JWKS again if it is unknown and the last fetch
-        is more than REFETCH_INTERVAL_S old; None if the provider does not have it."""
-        key = self._keys.get(kid)
+        """The key named `kid`, fetching the JWKS when the key is unknown or the set is
+        stale and the last fetch is more than REFETCH_INTERVAL_S old; None if the
+        provider does not have it. While the provider cannot be reached, a known key
+        keeps working and an unknown one answers Unavailable."""
+        key = self.cached(kid)
         if key is not None:
             return key
         with self._lock:  # one fetch at a time; the others then find its result
-            key = self._keys.get(kid)
-            recent = (
-                self._fetched_at is not None
-                and time.monotonic() - self._fetched_at < REFETCH_INTERVAL_S
-            )
-            if key is not None or recent:
+            key = self.cached(kid)
+            if key is not None:
                 return key
+            now = time.monotonic()
+            if self._fetched_at is not None and now - self._fetched_at < REFETCH_INTERVAL_S:
+                key = self._keys.get(kid)
+                if key is None and self._failure is not None:
+                    raise self._failure  # still down, as far as we know: 503, not 401
+                return key
+            self._fetched_at = now
             try:
-                self._keys = self._load()
-            finally:
-                self._fetched_at = time.monotonic()
+                keys = self._load()
+            except Unavailable as failure:
+                self._failure = failure
+                key = self._keys.get(kid)
+                if key is None:
+                    raise
+                return key
+            self._keys, self._loaded_at, self._failure = keys, now, None
+            self.generation += 1
             return self._keys.get(kid)
 
     def _load(self) -> dict[str, SigningKey]:
@@ -197,6 +222,12 @@ class TokenVerifier:
     ) -> None:
         self._issuers = {config.issuer: IssuerKeys(config, fetch) for config in issuers}
         self._leeway_s = leeway_s
+        # Tokens already verified, by their exact text, with when to stop trusting that:
+        # a product sends one token many times, and checking its signature again each time
+        # would cost more than the rest of a read. Another token string (forged, altered)
+        # is not in here; an entry lasts until the token's expiry, at most VERIFIED_TTL_S.
+        # A fetch of new keys (a rotation, a withdrawn key) sets every entry aside.
+        self._verified: dict[str, tuple[float, IssuerKeys, int, Claims]] = {}
 
     def _parts(self, token: str) -> tuple[IssuerKeys, str, str]:
         try:
@@ -217,6 +248,11 @@ class TokenVerifier:
 
     def needs_fetch(self, token: str) -> bool:
         """Whether verifying `token` may fetch keys (so it belongs off the event loop)."""
+        known = self._verified.get(token)
+        if known is not None:
+            until, keys, generation, _ = known
+            if time.time() < until and keys.generation == generation and keys.fresh:
+                return False
         try:
             keys, _, kid = self._parts(token)
         except Unauthenticated:
@@ -224,6 +260,19 @@ class TokenVerifier:
         return keys.cached(kid) is None
 
     def verify(self, token: str) -> Claims:
+        known = self._verified.get(token)
+        if known is not None:
+            until, keys, generation, claims = known
+            if time.time() < until and keys.generation == generation and keys.fresh:
+                return claims
+        keys, claims, expire = self._verify(token)
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()  # simple bound: the next requests verify afresh
+        until = min(expire + self._leeway_s, time.time() + VERIFIED_TTL_S)
+        self._verified[token] = (until, keys, keys.generation, claims)
+        return claims
+
+    def _verify(self, token: str) -> tuple[IssuerKeys, Claims, float]:
         keys, alg, kid = self._parts(token)
         key = keys.key(kid)
         if key is None:
@@ -251,7 +300,7 @@ class TokenVerifier:
         subject = payload["sub"]
         if not isinstance(subject, str) or not subject or len(subject) > 255:
             raise Unauthenticated("the JWT's sub must be a non-empty string")
-        return Claims(
+        claims = Claims(
             issuer=keys.config.issuer,
             subject=subject,
             email=_text(payload.get("email"), 320),
@@ -259,6 +308,7 @@ class TokenVerifier:
             name=_text(payload.get("name"), 200),
             picture=_text(payload.get("picture"), 2048),
         )
+        return keys, claims, float(payload["exp"])
 
 
 def _text(value: object, limit: int) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, literal_column, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -106,7 +106,10 @@ def _api_key_lookup() -> PreparedSelect:
             or_(ApiKey.expire_time.is_(None), ApiKey.expire_time > now),
             # Rule 5: a key works only while its creator is an owner or admin of the
             # organization, in the membership the key was created under.
-            OrganizationMembership.org_role.in_(sorted(ORGANIZATION_ADMIN_ROLES)),
+            # Literal role names (no expanding IN): it keeps the PreparedSelect fast path.
+            OrganizationMembership.org_role.in_(
+                [literal_column(f"'{role}'") for role in sorted(ORGANIZATION_ADMIN_ROLES)]
+            ),
             ApiKey.create_time >= OrganizationMembership.create_time,
         )
     )

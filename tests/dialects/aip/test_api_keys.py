@@ -133,7 +133,7 @@ def test_a_key_works_in_every_dialect_within_its_permissions(
     colleague = world.person("acme", org_role="member")
     ws = create_workspace(client, owner)
     _, reader = issue_api_key(database, owner, ["workspaces:get", "members:list"])
-    # Writes answer with what a viewer reads (roles, preferences): a writer holds those.
+    # Rule 3: granting a viewer takes holding every viewer permission, so a writer has them.
     _, writer = issue_api_key(database, owner, VIEWER_PERMISSIONS | {"members:add"})
     members = f"/v1/orgs/{owner.org_id}/workspaces/{ws}/members"
     reads = [
