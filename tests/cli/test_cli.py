@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support import live_server
 
@@ -169,3 +170,28 @@ def test_a_bad_server_limit_stops_serve_with_one_line(tmp_path: Path) -> None:
         "workspaced: error: invalid setting max_header_bytes: "
         "Input should be greater than or equal to 8192"
     )
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        (
+            {"WORKSPACED_OIDC_ISSUER": "https://id.example.com"},
+            "invalid configuration: WORKSPACED_OIDC_AUDIENCE is required with "
+            "WORKSPACED_OIDC_ISSUER",
+        ),
+        (
+            {"WORKSPACED_OIDC_ISSUER": "http://id.example.com", "WORKSPACED_OIDC_AUDIENCE": "a"},
+            "invalid configuration: issuer 'http://id.example.com' must be an https:// URL "
+            "(http:// only on the loopback)",
+        ),
+    ],
+)
+def test_a_bad_identity_provider_setting_stops_serve_with_one_line(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    result = run(
+        "serve", "--database-url", f"sqlite:///{tmp_path / 'o.db'}", env={**os.environ, **env}
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"workspaced: error: {message}"

@@ -99,6 +99,7 @@ BUILT_IN_ORGANIZATION_ROLES: dict[str, BuiltInRole] = {
 # acting on owners) are in neither list: no key can ever carry them (SPEC §3).
 ORGANIZATION_PERMISSIONS: dict[str, str] = {
     "organization:update": "Rename the organization",
+    "organization.users:list": "See the organization's users (any member may; a key, given this)",
     "organization.users:add": "Add users to the organization (as admins or members)",
     "organization.users:update": "Change organization users' roles (between admin and member)",
     "organization.users:remove": "Remove users (not owners) from the organization",

@@ -46,7 +46,10 @@ def _settings(**overrides: object) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+        message = first["msg"].removeprefix("Value error, ")
+        if first["loc"]:
+            fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {message}")
+        fail(f"invalid configuration: {message}")  # a rule across settings
 
 
 def _guarded(action: Callable[[], T]) -> T:

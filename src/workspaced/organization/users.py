@@ -120,8 +120,10 @@ def list_users(
     filter_text: str = "",
     order_by: str = "",
 ) -> tuple[list[OrgUserView], str]:
-    """Any member of the organization may see who else belongs to it."""
+    """Any member of the organization may see who else belongs to it (an API key given
+    `organization.users:list`)."""
     org = organizations.resolve(session, principal, org_ref).organization
+    principal.require_key_permission("organization.users:list", f"organizations/{org.slug}")
     condition = filtering.compile_filter(filtering.parse(filter_text), FILTER_FIELDS)
     keys = parse_order_by(
         order_by, SORT_FIELDS, default="create_time", tiebreaker=("user_id", uuid_sort(User.id))
@@ -160,6 +162,7 @@ def _member(
 
 def get_user(session: Session, principal: Principal, org_ref: str, user_ref: str) -> OrgUserView:
     org = organizations.resolve(session, principal, org_ref).organization
+    principal.require_key_permission("organization.users:list", f"organizations/{org.slug}")
     membership, user = _member(session, org, user_ref)
     return _view(org, membership, user)
 

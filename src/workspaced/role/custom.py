@@ -88,6 +88,7 @@ def _find(session: Session, org_id: uuid.UUID, role_id: str, *, lock: bool = Fal
 
 def get(session: Session, principal: Principal, org_ref: str, role_id: str) -> tuple[str, RoleView]:
     org = organizations.resolve(session, principal, org_ref).organization
+    principal.require_key_permission("roles:list", f"organizations/{org.slug}")
     for role in workspace_roles(session, org.id):
         if role.role_id == role_id:
             return org.slug, role
@@ -96,6 +97,7 @@ def get(session: Session, principal: Principal, org_ref: str, role_id: str) -> t
 
 def list_roles(session: Session, principal: Principal, org_ref: str) -> tuple[str, list[RoleView]]:
     org = organizations.resolve(session, principal, org_ref).organization
+    principal.require_key_permission("roles:list", f"organizations/{org.slug}")
     return org.slug, workspace_roles(session, org.id)
 
 

@@ -390,3 +390,18 @@ def test_expiry(client: TestClient, world: World, database: Database) -> None:
         headers=owner.headers,
     )
     assert refused.status_code == 400 and "expire_time" in refused.text
+
+
+def test_a_key_reads_the_organization_only_as_its_permissions_allow(
+    client: TestClient, world: World, database: Database
+) -> None:
+    """What any member may read (the organization's users, its roles) a key reads only
+    when given the permission: least privilege for a credential that leaks more easily."""
+    owner = world.person("acme")
+    _, bare = issue_api_key(database, owner, ["workspaces:get"])
+    _, reader = issue_api_key(database, owner, ["organization.users:list", "roles:list"])
+    users = "/api/v1/organizations/acme/users"
+    roles = "/api/v1/organizations/acme/roles"
+    for path in (users, f"{users}/{owner.user_id}", roles, f"{roles}/viewer"):
+        assert client.get(path, headers=bearer(bare)).status_code == 403, path
+        assert client.get(path, headers=bearer(reader)).status_code == 200, path
