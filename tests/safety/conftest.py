@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import jwt_support
 from tests.concurrency.races import SCOREBOARD
 from tests.safety.fixture_world import SafetyWorld, build_world
 from tests.safety.stats import STATS
@@ -27,7 +28,8 @@ def shared_world(test_databases: TestDatabases) -> Iterator[tuple[SafetyWorld, T
     database = Database(url)
     try:
         world = build_world(database)
-        with TestClient(create_app(database), raise_server_exceptions=False) as client:
+        app = create_app(database, identity=jwt_support.verifier())
+        with TestClient(app, raise_server_exceptions=False) as client:
             yield world, client
     finally:
         database.dispose()

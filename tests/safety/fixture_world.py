@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import inspect, text, update
 
+from tests import jwt_support
 from tests.support import Person, World, issue_api_key
 from workspaced.auth import service as auth
 from workspaced.auth import token_format
@@ -144,6 +145,7 @@ def build_world(database: Database) -> SafetyWorld:
                 update_time=clock.now(),
             )
         )
+    jwt_support.sign_in(database, other.email)  # B's owner also signs in with a JWT
     admin = people.person(ORG_A, org_role="admin", name="Ada Admin")
     spare_key_id, _ = issue_api_key(database, org_owner, ["workspaces:get"], "spare")
     _, viewer_key = issue_api_key(database, org_owner, VIEWER_PERMISSIONS, "viewer")

@@ -21,15 +21,11 @@ Examples: WORKSPACED_AUTHORITY_EXAMPLES (default 150 on SQLite, 30 on PostgreSQL
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -41,10 +37,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from tests import jwt_support
 from tests.mail_support import Mailbox
 from tests.safety import stats
 from tests.support import Person, World, issue_api_key, postgres_base_url
-from workspaced.auth.oidc import IssuerConfig, TokenVerifier
 from workspaced.authz.catalog import (
     EDITOR_PERMISSIONS,
     OWNER_PERMISSIONS,
@@ -157,7 +153,9 @@ class Authority(RuleBasedStateMachine):
             name: world.person(self.org, org_role=role) for name, role in roles.items()
         }
         # jm signs in with the identity provider's JWT (linked by its verified email).
-        self.people["jm"] = replace(self.people["jm"], token=local_jwt(self.people["jm"].email))
+        self.people["jm"] = replace(
+            self.people["jm"], token=jwt_support.token_for(self.people["jm"].email)
+        )
         _, key = issue_api_key(self.database, self.people["adm"], KEY_PERMISSIONS)
         self.people[KEY] = Person(self.org, self.people["adm"].org_id, "", "", key, "admin")
         self.people["out"] = world.person(f"other-{self.run}")
@@ -543,37 +541,10 @@ class Authority(RuleBasedStateMachine):
         self.expect(probe, 200 if self.model.key_live else 401, "rule 5: the key and its creator")
 
 
-# A local identity provider for `jm`: its keys, discovery and JWKS served in-process (the
-# provider itself is exercised for real in tests/dialects/test_identity_provider.py).
-ISSUER = "https://id.authority-model.test"
-AUDIENCE = "https://workspaced.authority-model.test"
-_SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())
-
-
-def _local_provider(url: str) -> dict[str, Any]:
-    if url.endswith("/.well-known/openid-configuration"):
-        return {"issuer": ISSUER, "jwks_uri": f"{ISSUER}/jwks"}
-    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(_SIGNING_KEY.public_key()))
-    return {"keys": [{**public, "kid": "model", "use": "sig", "alg": "ES256"}]}
-
-
-def local_jwt(email: str) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": f"sub-{email}",
-        "email": email,
-        "email_verified": True,
-        "iat": now,
-        "exp": now + 3600,
-    }
-    return jwt.encode(claims, _SIGNING_KEY, algorithm="ES256", headers={"kid": "model"})
-
-
 def test_authority_model(database: Database, mailbox: Mailbox) -> None:
-    verifier = TokenVerifier([IssuerConfig(ISSUER, AUDIENCE)], fetch=_local_provider)
-    app = create_app(database, mail=MailSettings(smtp_url=mailbox.url), identity=verifier)
+    app = create_app(
+        database, mail=MailSettings(smtp_url=mailbox.url), identity=jwt_support.verifier()
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         _run(client, database, mailbox)
 

@@ -5,6 +5,7 @@ who must be refused, in a world where the refused call would otherwise change so
 Caller kinds:
   no_token, malformed, bad_checksum, revoked, expired   -> 401 (SPEC §3)
   lapsed_key         an API key whose creator was demoted (rule 5)     -> 401
+  other_org_jwt      B's owner signed in with the identity provider's JWT: as other_org
   other_org_key      an API key of organization B, A's ids in the path  -> 404
   viewer_key         an API key of A with a viewer's permissions, on every mutating route
                      -> 403 (and on routes only a person may call, -> 403 too)
@@ -28,6 +29,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests import jwt_support
 from tests.safety import stats
 from tests.safety.fixture_world import (
     MISSING_SLUG,
@@ -149,11 +151,12 @@ def _refused(route: Route, kind: str, default: str, status: int) -> Case:
 
 def cases_for(route: Route) -> list[Case]:
     cases = [Case(route, kind, "401", 401) for kind in UNAUTHENTICATED]
-    # (f) another organization's user.
-    if route.params:
-        cases.append(_refused(route, "other_org", "hidden", 404))
-    elif route.method == "GET":
-        cases.append(Case(route, "other_org", "leak-free", 200))
+    # (f) another organization's user, with a token and with a JWT.
+    for kind in ("other_org", "other_org_jwt"):
+        if route.params:
+            cases.append(_refused(route, kind, "hidden", 404))
+        elif route.method == "GET":
+            cases.append(Case(route, kind, "leak-free", 200))
     if (route.org_param and len(route.params) > 1) or (
         route.dialect == "activeloop" and WS_PARAM in route.params
     ):
@@ -223,6 +226,7 @@ def _headers(kind: str, world: SafetyWorld, route: Route) -> dict[str, str]:
         "lapsed_key": world.lapsed_key,
         "other_org_key": world.other_key,
         "viewer_key": world.viewer_key,
+        "other_org_jwt": jwt_support.token_for(world.other.email),
     }
     if kind == "no_token":
         return {}
@@ -290,7 +294,7 @@ def _check(case: Case, client: TestClient, world: SafetyWorld) -> None:
     if case.expect == "leak-free":
         assert response.status_code == 200, context
         forbidden = [W_TITLE, world.w_id]
-        if case.kind in ("other_org", "other_org_key"):
+        if case.kind in ("other_org", "other_org_key", "other_org_jwt"):
             forbidden += [world.org_a_id, world.ws_owner.email, '"organizations/acme"']
         for secret in forbidden:
             assert secret not in response.text, f"{case.id} leaks {secret!r}: {response.text}"

@@ -96,9 +96,17 @@ def _sign_in(session: Session, claims: Claims) -> Principal:
     if claims.email is not None and claims.email_verified:
         user = users.find_by_email(session, claims.email)
         if user is not None:
-            bound = session.scalar(
-                select(UserIdentity.issuer).where(UserIdentity.user_id == user.id)
-            )
+            bound = session.execute(
+                select(UserIdentity.issuer, UserIdentity.subject).where(
+                    UserIdentity.user_id == user.id
+                )
+            ).one_or_none()
+            if bound is not None and tuple(bound) == (claims.issuer, claims.subject):
+                # A concurrent first sign-in of this same identity committed between the
+                # lookup above and this one: it is ours.
+                found = find(session.connection(), claims)
+                assert found is not None
+                return found
             if bound is not None:
                 # Rule 1: never to an account already bound to another identity.
                 raise Unauthenticated(
