@@ -38,6 +38,9 @@ PG_ENV = "WORKSPACED_TEST_DATABASE_URL"
 
 # Tenant tables in dependency order (children first) for PostgreSQL cleanup.
 TENANT_TABLES = [
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "events",
     "mail_outbox",
     "rate_limits",
     "audit_events",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit.context import current_request
 from workspaced.authz.access import Principal
+from workspaced.event import outbox as events
 from workspaced.kit import clock, filtering
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ids import parse_uuid, sortable_uuid
@@ -39,24 +40,49 @@ def record(
     Callers pass only the changed, non-secret fields in `before`/`after`.
     """
     request = current_request.get()
+    now = clock.now()
+    before_json, after_json = _jsonable(before), _jsonable(after)
     session.add(
         AuditEvent(
             org_id=org_id,
             id=sortable_uuid(),
-            time=clock.now(),
+            time=now,
             # A key acted, not its creator: the creator is reachable through the key.
             actor_user_id=actor.user_id if actor and not actor.is_api_key else None,
             actor_token_id=actor.token_id if actor else None,
             actor_api_key_id=actor.api_key_id if actor else None,
             action=action,
             resource=resource,
-            before=_jsonable(before),
-            after=_jsonable(after),
+            before=before_json,
+            after=after_json,
             request_id=request.request_id,
             client_ip=request.client_ip,
             user_agent=request.user_agent,
         )
     )
+    # The change's event (SPEC §7), beside its audit event: same transaction, same data.
+    events.record(
+        session,
+        org_id=org_id,
+        action=action,
+        time=now,
+        data={
+            "organization_id": str(org_id),
+            "resource": resource,
+            "actor": actor_of(actor),
+            "before": before_json,
+            "after": after_json,
+        },
+    )
+
+
+def actor_of(actor: Principal | None) -> dict[str, str | None]:
+    """Who acted, as events name them (None: the operator, through the CLI)."""
+    if actor is None:
+        return {"type": "operator", "id": None}
+    if actor.api_key_id is not None:
+        return {"type": "api_key", "id": str(actor.api_key_id)}
+    return {"type": "user", "id": str(actor.user_id)}
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

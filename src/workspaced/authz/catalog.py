@@ -108,6 +108,9 @@ ORGANIZATION_PERMISSIONS: dict[str, str] = {
     "workspaces:create": "Create workspaces (owned by the key's creator)",
     "roles:manage": "Create, edit and delete the organization's custom roles",
     "audit:list": "Read the organization's audit log",
+    "events:list": "Read the organization's event feed",
+    "webhooks:manage": "Manage the organization's webhook endpoints and their deliveries",
+    "access:check": "Check what users may do (:checkAccess)",
 }
 API_KEY_PERMISSIONS = frozenset(PERMISSIONS) | frozenset(ORGANIZATION_PERMISSIONS)
 

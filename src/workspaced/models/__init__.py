@@ -3,6 +3,7 @@
 from workspaced.models.api_key import ApiKey
 from workspaced.models.audit_event import AuditEvent
 from workspaced.models.base import Base
+from workspaced.models.event import Event
 from workspaced.models.invite import Invite
 from workspaced.models.mail_message import MailMessage
 from workspaced.models.organization import Organization
@@ -14,6 +15,7 @@ from workspaced.models.role import Role
 from workspaced.models.server_secret import ServerSecret
 from workspaced.models.user import User
 from workspaced.models.user_identity import UserIdentity
+from workspaced.models.webhook import WebhookDelivery, WebhookEndpoint
 from workspaced.models.workspace import Workspace
 from workspaced.models.workspace_membership import WorkspaceMembership
 
@@ -21,6 +23,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Event",
     "Invite",
     "MailMessage",
     "Organization",
@@ -31,6 +34,8 @@ __all__ = [
     "ServerSecret",
     "User",
     "UserIdentity",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Workspace",
     "WorkspaceMembership",
     "WorkspacePreferences",

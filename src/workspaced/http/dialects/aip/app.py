@@ -8,6 +8,7 @@ from workspaced.http.dialect import install_error_handlers, new_dialect_app
 from workspaced.http.dialects.aip import (
     api_keys,
     errors,
+    events,
     invites,
     me,
     organization_admin,
@@ -51,6 +52,7 @@ def build() -> FastAPI:
         invites.router,
         tokens.router,
         api_keys.router,
+        events.router,
     ):
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
     install_error_handlers(
