@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # SPEC §3: the product's identity provider (docs/identity.md); several issuers
     # separated by spaces, with one audience for all or one each.
+    # SPEC §7: webhook endpoints may point at private, loopback and link-local addresses.
+    webhook_allow_private: bool = False
     oidc_issuer: str = ""
     oidc_audience: str = ""
 

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workspaced.audit.context import RequestInfo, current_request
 from workspaced.auth.oidc import TokenVerifier
+from workspaced.event.delivery import DeliveryWorker, WebhookSettings
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
 from workspaced.http.rate_limits import RateLimits, RateLimitSettings
@@ -100,21 +101,26 @@ def create_app(
     organization_creation: OrganizationCreation = OrganizationCreation.users,
     cors_origins: tuple[str, ...] = (),
     identity: TokenVerifier | None = None,
+    webhooks: WebhookSettings | None = None,
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
     context manager) runs the mail delivery worker."""
     mail = mail or MailSettings()
     limits = RateLimits(rate_limits, database) if rate_limits is not None else None
-    context = AppContext.load(database, mail, limits, organization_creation, identity)
+    webhooks = webhooks or WebhookSettings()
+    context = AppContext.load(database, mail, limits, organization_creation, identity, webhooks)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         delivery = MailDelivery(database, mail)
         delivery.start()
+        webhook_delivery = DeliveryWorker(database, webhooks)
+        webhook_delivery.start()
         try:
             yield
         finally:
             delivery.stop()
+            webhook_delivery.stop()
 
     root = FastAPI(
         title="workspaced", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan

@@ -10,6 +10,7 @@ import sys
 from starlette.types import ASGIApp
 
 from workspaced.auth.oidc import TokenVerifier
+from workspaced.event.delivery import WebhookSettings
 from workspaced.http.app import create_app
 from workspaced.kit.db import Database
 from workspaced.settings import Settings
@@ -26,6 +27,7 @@ def app_factory() -> ASGIApp:
         organization_creation=settings.organization_creation,
         cors_origins=settings.cors_origin_list(),
         identity=TokenVerifier(settings.oidc_issuers()) if settings.oidc_issuers() else None,
+        webhooks=WebhookSettings(allow_private=settings.webhook_allow_private),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -19,6 +19,7 @@ from workspaced.auth import identities, token_format
 from workspaced.auth import service as auth
 from workspaced.auth.oidc import Claims, TokenVerifier
 from workspaced.authz.access import Principal
+from workspaced.event.delivery import WebhookSettings
 from workspaced.http.rate_limits import RateLimits
 from workspaced.kit.db import RETRY_AFTER_S, Database
 from workspaced.kit.errors import Unauthenticated, Unavailable
@@ -38,6 +39,7 @@ class AppContext:
     rate_limits: RateLimits | None = None  # None: no limits (tests, benchmarks)
     organization_creation: OrganizationCreation = OrganizationCreation.users
     identity: TokenVerifier | None = None  # None: no identity provider's JWTs accepted
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def load(
@@ -47,6 +49,7 @@ class AppContext:
         rate_limits: RateLimits | None = None,
         organization_creation: OrganizationCreation = OrganizationCreation.users,
         identity: TokenVerifier | None = None,
+        webhooks: WebhookSettings | None = None,
     ) -> AppContext:
         with database.read() as session:
             key = session.scalar(
@@ -55,7 +58,13 @@ class AppContext:
         if key is None:
             raise RuntimeError("the database is not migrated: run `workspaced migrate`")
         return cls(
-            database, PageTokenCodec(key), mail, rate_limits, organization_creation, identity
+            database,
+            PageTokenCodec(key),
+            mail,
+            rate_limits,
+            organization_creation,
+            identity,
+            webhooks or WebhookSettings(),
         )
 
 

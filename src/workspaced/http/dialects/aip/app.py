@@ -16,6 +16,7 @@ from workspaced.http.dialects.aip import (
     settings_routes,
     tokens,
     users,
+    webhooks,
 )
 from workspaced.http.dialects.aip import workspaces as workspace_routes
 from workspaced.http.dialects.aip.schemas import ErrorResponse
@@ -53,6 +54,7 @@ def build() -> FastAPI:
         tokens.router,
         api_keys.router,
         events.router,
+        webhooks.router,
     ):
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
     install_error_handlers(

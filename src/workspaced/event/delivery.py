@@ -1,0 +1,287 @@
+"""The webhook delivery worker: a thread in every `serve` process (SPEC §7).
+
+Deliveries of one endpoint go out one at a time, in commit order: a worker claims the
+endpoint with a conditional UPDATE that sets a lease (`claimed_until`), so of several
+workers (threads, processes, replicas on one PostgreSQL) exactly one sends its queue,
+and a worker that dies leaves a lease that runs out, after which another resumes (at
+least once; exactly once in the normal case). A failing endpoint holds back only its own
+queue; up to CONCURRENCY endpoints are served at a time. Each attempt is claimed, sent
+with no transaction open, then recorded: a slow receiver never holds a database lock.
+
+Like the mail outbox, this reads queues across organizations (it acts for the operator,
+not for a caller), so its statements are not organization-scoped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+from standardwebhooks.webhooks import Webhook
+
+from workspaced.event import outbox, webhooks
+from workspaced.event.feed import committed_in_order
+from workspaced.event.outbox import DELIVERED, PENDING
+from workspaced.kit import clock
+from workspaced.kit.db import Database
+from workspaced.kit.errors import InvalidArgument
+from workspaced.models import Event, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger("workspaced.webhooks")
+
+# SPEC §7: the first retry within 10 s, the second within 60 s, then growing, every 6 h
+# from the seventh on; an endpoint failing for DISABLE_AFTER is disabled.
+RETRY_SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+)
+DISABLE_AFTER = timedelta(days=5)
+ATTEMPT_TIMEOUT_S = 10.0
+LEASE = timedelta(seconds=60)
+CONCURRENCY = 8
+DRAIN = 50  # deliveries sent per claim, at most, before the endpoint is let go
+RESPONSE_KEPT = 1000  # characters of a response body kept for the delivery log
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    allow_private: bool = False  # WORKSPACED_WEBHOOK_ALLOW_PRIVATE
+    retry_schedule: tuple[timedelta, ...] = RETRY_SCHEDULE
+    poll_interval_s: float = 1.0
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the `attempts`-th failed attempt."""
+        return self.retry_schedule[min(attempts, len(self.retry_schedule)) - 1]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: uuid.UUID
+    attempts: int
+    url: str
+    event_id: str
+    body: str
+    signatures: list[str]  # secrets to sign with
+
+
+class DeliveryWorker:
+    def __init__(self, database: Database, settings: WebhookSettings) -> None:
+        self.database = database
+        self.settings = settings
+        self.owner = uuid.uuid4()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="workspaced-webhook")
+        self._busy: set[uuid.UUID] = set()
+        self._busy_lock = threading.Lock()
+        self._client = httpx.Client(timeout=ATTEMPT_TIMEOUT_S, follow_redirects=False)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="workspaced-webhooks", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        outbox.written.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._client.close()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.dispatch_due()
+            except Exception:  # the database is away: keep the worker, try again later
+                logger.exception("webhook delivery: cannot read the queue")
+            outbox.written.wait(self.settings.poll_interval_s)
+            outbox.written.clear()
+
+    def dispatch_due(self) -> int:
+        """Claim endpoints whose next delivery is due and hand each to the pool; how many."""
+        now = clock.now()
+        with self._busy_lock:
+            free = CONCURRENCY - len(self._busy)
+            busy = set(self._busy)
+        if free <= 0:
+            return 0
+        with self.database.read() as session:
+            candidates = session.scalars(
+                select(WebhookDelivery.endpoint_id)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(
+                    WebhookDelivery.state == PENDING,
+                    WebhookDelivery.next_attempt_time <= now,
+                    WebhookEndpoint.disabled.is_(False),
+                    _unclaimed(now),
+                )
+                .distinct()
+                .limit(free + len(busy))
+            ).all()
+        started = 0
+        for endpoint_id in candidates:
+            if endpoint_id in busy or started >= free or not self._claim(endpoint_id):
+                continue
+            with self._busy_lock:
+                self._busy.add(endpoint_id)
+            self._pool.submit(self._drain, endpoint_id)
+            started += 1
+        return started
+
+    def _claim(self, endpoint_id: uuid.UUID) -> bool:
+        now = clock.now()
+        with self.database.write() as session:
+            result = session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == endpoint_id, _unclaimed(now))
+                .values(claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def _drain(self, endpoint_id: uuid.UUID) -> None:
+        try:
+            for _ in range(DRAIN):
+                if self._stopping.is_set():
+                    return
+                attempt = self._next(endpoint_id)
+                if attempt is None or not self._send(endpoint_id, attempt):
+                    return
+        except Exception:
+            logger.exception("webhook delivery to endpoint %s failed unexpectedly", endpoint_id)
+        finally:
+            try:
+                with self.database.write() as session:
+                    session.execute(
+                        update(WebhookEndpoint)
+                        .where(WebhookEndpoint.id == endpoint_id)
+                        .values(claimed_until=None)
+                        .execution_options(synchronize_session=False)
+                    )
+            finally:
+                with self._busy_lock:
+                    self._busy.discard(endpoint_id)
+                outbox.written.set()  # look again: more may be due
+
+    def _next(self, endpoint_id: uuid.UUID) -> Attempt | None:
+        """The endpoint's oldest undelivered event, if it is due."""
+        now = clock.now()
+        with self.database.read() as session:
+            endpoint = session.get(WebhookEndpoint, endpoint_id)
+            if endpoint is None or endpoint.disabled:
+                return None
+            query = (
+                select(WebhookDelivery, Event)
+                .join(Event, Event.id == WebhookDelivery.event_pk)
+                .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == PENDING)
+            )
+            head = session.execute(
+                committed_in_order(session, query).order_by(Event.xid, Event.id).limit(1)
+            ).one_or_none()
+            if head is None:
+                return None
+            delivery, event = head
+            if delivery.next_attempt_time > now:
+                return None
+            body = json.dumps(outbox.payload(event), separators=(",", ":"), sort_keys=True)
+            return Attempt(
+                delivery.id,
+                delivery.attempts,
+                endpoint.url,
+                event.event_id,
+                body,
+                webhooks.signing_secrets(endpoint, now),
+            )
+
+    def _send(self, endpoint_id: uuid.UUID, attempt: Attempt) -> bool:
+        """One attempt; True when delivered."""
+        now = clock.now()
+        status: int | None = None
+        text: str | None = None
+        error: str | None = None
+        try:
+            if not self.settings.allow_private:
+                webhooks.refuse_private(urlsplit(attempt.url).hostname or "")
+            response = self._client.post(
+                attempt.url, content=attempt.body, headers=_headers(attempt, now)
+            )
+            status, text = response.status_code, response.text[:RESPONSE_KEPT]
+        except InvalidArgument as refused:
+            error = refused.message
+        except httpx.HTTPError as failure:
+            error = f"{type(failure).__name__}: {failure}"[:RESPONSE_KEPT]
+        delivered = status is not None and 200 <= status < 300
+        with self.database.write() as session:
+            self._record(session, endpoint_id, attempt, delivered, status, text, error, now)
+        return delivered
+
+    def _record(
+        self,
+        session: Session,
+        endpoint_id: uuid.UUID,
+        attempt: Attempt,
+        delivered: bool,
+        status: int | None,
+        text: str | None,
+        error: str | None,
+        now: datetime,
+    ) -> None:
+        values: dict[str, Any] = {
+            "attempts": attempt.attempts + 1,
+            "last_attempt_time": now,
+            "response_status": status,
+            "response_body": text,
+            "last_error": error,
+        }
+        endpoint = session.get(WebhookEndpoint, endpoint_id)
+        if delivered:
+            values.update(state=DELIVERED, delivered_time=now)
+            if endpoint is not None:
+                endpoint.failing_since = None
+        else:
+            values["next_attempt_time"] = now + self.settings.delay(attempt.attempts + 1)
+            if endpoint is not None:
+                endpoint.failing_since = endpoint.failing_since or now
+                if now - endpoint.failing_since >= DISABLE_AFTER:
+                    endpoint.disabled = True
+                    logger.warning("webhook endpoint %s disabled: failing for 5 days", endpoint_id)
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == attempt.delivery_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _unclaimed(now: datetime) -> Any:
+    return or_(WebhookEndpoint.claimed_until.is_(None), WebhookEndpoint.claimed_until < now)
+
+
+def _headers(attempt: Attempt, now: datetime) -> dict[str, str]:
+    """Standard Webhooks headers: the signature of every current secret, space-separated
+    (a receiver holding either secret verifies during a rollover)."""
+    signatures = " ".join(
+        Webhook(secret).sign(attempt.event_id, now, attempt.body) for secret in attempt.signatures
+    )
+    return {
+        "content-type": "application/json",
+        "user-agent": "workspaced-webhooks",
+        "webhook-id": attempt.event_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signatures,
+    }
