@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import inspect, text, update
+from sqlalchemy import inspect, select, text, update
 
 from tests import jwt_support
 from tests.support import Person, World, issue_api_key
@@ -21,10 +21,11 @@ from workspaced.auth import service as auth
 from workspaced.auth import token_format
 from workspaced.authz.access import Principal
 from workspaced.authz.catalog import API_KEY_PERMISSIONS, VIEWER_PERMISSIONS
+from workspaced.event import webhooks
 from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.membership import service as memberships
-from workspaced.models import Invite, PersonalAccessToken, Role
+from workspaced.models import Invite, PersonalAccessToken, Role, WebhookDelivery
 from workspaced.organization import users as org_users
 from workspaced.workspace import service as workspaces
 
@@ -69,6 +70,8 @@ class SafetyWorld:
     viewer_key: str  # an API key of A holding a viewer's permissions only
     other_key: str  # an API key of B holding every permission a key can
     lapsed_key: str  # an API key of A whose creator is no longer an admin (rule 5)
+    webhook_id: str  # a webhook endpoint of A, for routes that name one
+    delivery_id: str  # one of its deliveries
 
     @property
     def org_a_id(self) -> str:
@@ -99,6 +102,15 @@ def build_world(database: Database) -> SafetyWorld:
     viewer = people.person(ORG_A, org_role="member", name="Vera Viewer")
     outsider = people.person(ORG_A, org_role="member", name="Otto Outsider")
     other = people.person(ORG_B, name="Boris Other")
+    with database.write() as session:  # an endpoint of A, so W's creation has a delivery
+        hook, _ = webhooks.create(
+            session,
+            principal(org_owner),
+            ORG_A,
+            url="http://127.0.0.1:9/hook",
+            event_types=[],
+            allow_private=True,
+        )
     with database.write() as session:
         view = workspaces.create(session, principal(ws_owner), ORG_A, title=W_TITLE, slug=W_SLUG)
         for person, role in ((editor, "editor"), (viewer, "viewer")):
@@ -155,6 +167,8 @@ def build_world(database: Database) -> SafetyWorld:
         org_users.update_user(
             session, principal(org_owner), ORG_A, admin.user_id, org_role="member"
         )
+    with database.read() as session:
+        delivery_id = session.scalars(select(WebhookDelivery.id).limit(1)).one()
     return SafetyWorld(
         database,
         org_owner,
@@ -173,6 +187,8 @@ def build_world(database: Database) -> SafetyWorld:
         viewer_key,
         other_key,
         lapsed_key,
+        str(hook.endpoint.id),
+        str(delivery_id),
     )
 
 

@@ -153,6 +153,10 @@ def path_values(
             values[name] = world.spare_token_id
         elif name == "key_id":
             values[name] = world.spare_key_id
+        elif name == "webhook_id":
+            values[name] = world.webhook_id
+        elif name == "delivery_id":
+            values[name] = world.delivery_id
         else:
             values[name] = str(uuid.uuid4())
     return values
@@ -189,6 +193,21 @@ BodyMaker = Callable[[SafetyWorld, dict[str, str]], Any]
 
 # Valid bodies that would change something if the caller were allowed to send them.
 BODIES: dict[tuple[str, str], BodyMaker] = {
+    ("POST", "/api/v1/organizations/{organization_id}/webhooks"): lambda w, v: {
+        "url": "https://hooks.example.com/workspaced",
+        "event_types": ["workspace.created"],
+    },
+    ("PATCH", "/api/v1/organizations/{organization_id}/webhooks/{webhook_id}"): lambda w, v: {
+        "description": "paused for maintenance",
+        "disabled": True,
+    },
+    (
+        "POST",
+        "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}:testPermissions",
+    ): lambda w, v: {"permissions": ["workspaces:get", "members:add"]},
+    ("POST", "/api/v1/organizations/{organization_id}:checkAccess"): lambda w, v: {
+        "checks": [{"user": w.viewer.user_id, "workspace": W_SLUG, "permission": "members:list"}]
+    },
     ("POST", "/api/v1/organizations"): lambda w, v: {"display_name": "Fresh Organization"},
     ("PATCH", "/api/v1/organizations/{organization_id}"): lambda w, v: {
         "display_name": "Renamed Organization"

@@ -155,6 +155,8 @@ def _mutated(good: Any, variant: str) -> Any:
             return replacement[variant]
         if isinstance(value, list):
             return [swap(v) for v in value]
+        if isinstance(value, dict):  # a list of objects (checks, say): each of theirs too
+            return {k: swap(v) for k, v in value.items()}
         return value
 
     mutated = {k: swap(v) for k, v in good.items()}

@@ -83,6 +83,11 @@ MEMBER_MAY: dict[tuple[str, str, str], str] = {
         "that to the CLI) and owns it; tests/dialects/aip/test_organizations.py"
     ),
     ("aip", "POST", "/api/v1/invites:accept"): "SPEC §4.1: whoever holds an invite token",
+    (
+        "aip",
+        "POST",
+        "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}:testPermissions",
+    ): "SPEC §8: a read (of the caller's own permissions) by whoever sees the workspace",
 }
 
 # Routes that name no organization and no workspace: they act on the caller's own
@@ -118,7 +123,14 @@ def person_only(route: Route) -> bool:
 
 
 # MEMBER_MAY routes an API key may call with a viewer's permissions (a read).
-VIEWER_KEY_MAY = {("aip", "POST", "/api/v1/organizations/{organization_id}/workspaces:countUsers")}
+VIEWER_KEY_MAY = {
+    ("aip", "POST", "/api/v1/organizations/{organization_id}/workspaces:countUsers"),
+    (
+        "aip",
+        "POST",
+        "/api/v1/organizations/{organization_id}/workspaces/{workspace_id}:testPermissions",
+    ),
+}
 
 
 def scoped(route: Route) -> bool:

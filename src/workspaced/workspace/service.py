@@ -6,7 +6,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -79,6 +79,10 @@ class WorkspaceView:
     purge_time: datetime | None
     etag: str
     member_count: int
+    # What the caller holds on it (SPEC §8), where the operation worked that out: their
+    # explicit workspace role (None: access through the organization role) and permissions.
+    caller_role: str | None = None
+    caller_permissions: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,12 @@ def get(
         with_creator=True,
     )
     require(ctx.access, "workspaces:get")
-    return _view_of_record(ctx.organization, ctx.workspace, ctx.creator)
+    view = _view_of_record(ctx.organization, ctx.workspace, ctx.creator)
+    return replace(
+        view,
+        caller_role=ctx.access.workspace_role_id,
+        caller_permissions=ctx.access.permissions,
+    )
 
 
 def _free_slug(session: Session, org_id: uuid.UUID, title: str) -> str:

@@ -5,6 +5,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from tests.support import World, error_of
+from workspaced.authz.catalog import OWNER_PERMISSIONS
 
 WS = "/api/v1/organizations/{org}/workspaces"
 
@@ -82,8 +83,10 @@ def test_get_by_slug_and_by_uid(client: TestClient, world: World) -> None:
     created = create(client, owner, "Research", "research").json()
     by_slug = client.get(WS.format(org="acme") + "/research", headers=owner.headers)
     by_uid = client.get(WS.format(org=owner.org_id) + "/" + created["uid"], headers=owner.headers)
-    assert by_slug.json() == created
-    assert by_uid.json() == created
+    # A GET adds what the caller holds on it (SPEC §8): here the creator's explicit owner role.
+    held = {"role": "owner", "permissions": sorted(OWNER_PERMISSIONS)}
+    assert by_slug.json() == {**created, **held}
+    assert by_uid.json() == {**created, **held}
 
 
 def test_other_organization_gets_404_not_403(client: TestClient, world: World) -> None:

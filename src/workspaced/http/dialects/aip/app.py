@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from workspaced.http.dialect import install_error_handlers, new_dialect_app
 from workspaced.http.dialects.aip import (
     api_keys,
+    checks,
     errors,
     events,
     invites,
@@ -55,6 +56,7 @@ def build() -> FastAPI:
         api_keys.router,
         events.router,
         webhooks.router,
+        checks.router,
     ):
         app.include_router(router, responses=_ERRORS)  # type: ignore[arg-type]
     install_error_handlers(

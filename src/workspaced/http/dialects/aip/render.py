@@ -40,6 +40,9 @@ def workspace(view: WorkspaceView) -> dict[str, Any]:
     if view.delete_time is not None:
         body["delete_time"] = rfc3339(view.delete_time)
         body["purge_time"] = rfc3339(view.purge_time)
+    if view.caller_permissions is not None:  # SPEC §8: what the caller holds on it
+        body["role"] = view.caller_role
+        body["permissions"] = sorted(view.caller_permissions)
     return body
 
 

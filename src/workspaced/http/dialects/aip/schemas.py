@@ -99,6 +99,14 @@ class Workspace(BaseModel):
     etag: str
     creator_display_name: str | None = None
     creator_email: str | None = None
+    role: str | None = Field(
+        default=None,
+        description="GET only: the caller's explicit role on it (null: access through the "
+        "organization role)",
+    )
+    permissions: list[str] | None = Field(
+        default=None, description="GET only: every permission the caller holds on it"
+    )
 
 
 class WorkspaceList(BaseModel):
