@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # separated by spaces, with one audience for all or one each.
     # SPEC §7: webhook endpoints may point at private, loopback and link-local addresses.
     webhook_allow_private: bool = False
+    # Seconds a delivery worker's claim on an endpoint lasts: after a crash the endpoint's
+    # queue resumes on another process or replica once it runs out.
+    webhook_lease: float = Field(default=60.0, ge=1, le=3600)
     oidc_issuer: str = ""
     oidc_audience: str = ""
 

@@ -63,6 +63,9 @@ class WebhookSettings:
     allow_private: bool = False  # WORKSPACED_WEBHOOK_ALLOW_PRIVATE
     retry_schedule: tuple[timedelta, ...] = RETRY_SCHEDULE
     poll_interval_s: float = 1.0
+    # How long a worker's claim on an endpoint lasts without renewal (it is renewed before
+    # every attempt): after a crash, the endpoint's queue resumes elsewhere past it.
+    lease: timedelta = LEASE
 
     def delay(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt."""
@@ -149,7 +152,7 @@ class DeliveryWorker:
             result = session.execute(
                 update(WebhookEndpoint)
                 .where(WebhookEndpoint.id == endpoint_id, _unclaimed(now))
-                .values(claimed_until=now + LEASE)
+                .values(claimed_until=now + self.settings.lease)
                 .execution_options(synchronize_session=False)
             )
             return int(result.rowcount) == 1  # type: ignore[attr-defined]
@@ -160,7 +163,10 @@ class DeliveryWorker:
                 if self._stopping.is_set():
                     return
                 attempt = self._next(endpoint_id)
-                if attempt is None or not self._send(endpoint_id, attempt):
+                if attempt is None:
+                    return
+                self._renew(endpoint_id)
+                if not self._send(endpoint_id, attempt):
                     return
         except Exception:
             logger.exception("webhook delivery to endpoint %s failed unexpectedly", endpoint_id)
@@ -177,6 +183,18 @@ class DeliveryWorker:
                 with self._busy_lock:
                     self._busy.discard(endpoint_id)
                 outbox.written.set()  # look again: more may be due
+
+    def _renew(self, endpoint_id: uuid.UUID) -> None:
+        """Extend the claim over the attempt about to be made (a lease shorter than an
+        attempt's timeout could let another worker start the same endpoint meanwhile:
+        still at least once, but the default, 60 s, is well above the 10 s timeout)."""
+        with self.database.write() as session:
+            session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == endpoint_id)
+                .values(claimed_until=clock.now() + self.settings.lease)
+                .execution_options(synchronize_session=False)
+            )
 
     def _next(self, endpoint_id: uuid.UUID) -> Attempt | None:
         """The endpoint's oldest undelivered event, if it is due."""

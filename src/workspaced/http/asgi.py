@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import signal
 import sys
+from datetime import timedelta
 
 from starlette.types import ASGIApp
 
@@ -27,7 +28,10 @@ def app_factory() -> ASGIApp:
         organization_creation=settings.organization_creation,
         cors_origins=settings.cors_origin_list(),
         identity=TokenVerifier(settings.oidc_issuers()) if settings.oidc_issuers() else None,
-        webhooks=WebhookSettings(allow_private=settings.webhook_allow_private),
+        webhooks=WebhookSettings(
+            allow_private=settings.webhook_allow_private,
+            lease=timedelta(seconds=settings.webhook_lease),
+        ),
     )
 
 
