@@ -61,7 +61,7 @@ class Plan:
 
 
 def run(command: str, plan: Plan, report: Report) -> None:
-    from bench import depth, identity, peers, reads, scaleout, serving, writes
+    from bench import depth, events, identity, peers, reads, scaleout, serving, writes
 
     steps = {
         "reads": lambda: reads.run(plan.sqlite_dataset(report), plan.settings, report),
@@ -71,6 +71,7 @@ def run(command: str, plan: Plan, report: Report) -> None:
         "scaleout": lambda: scaleout.run(plan, report),
         "serving": lambda: serving.run(plan.sqlite_dataset(report), plan.settings, report),
         "identity": lambda: identity.run(plan.sqlite_dataset(report), plan.settings, report),
+        "events": lambda: events.run(plan, report),
     }
     chosen = list(steps) if command == "all" else [command]
     failed = []

@@ -158,6 +158,7 @@ class DeliveryWorker:
             return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     def _drain(self, endpoint_id: uuid.UUID) -> None:
+        delivered = 0
         try:
             for _ in range(DRAIN):
                 if self._stopping.is_set():
@@ -168,6 +169,7 @@ class DeliveryWorker:
                 self._renew(endpoint_id)
                 if not self._send(endpoint_id, attempt):
                     return
+                delivered += 1
         except Exception:
             logger.exception("webhook delivery to endpoint %s failed unexpectedly", endpoint_id)
         finally:
@@ -182,7 +184,8 @@ class DeliveryWorker:
             finally:
                 with self._busy_lock:
                     self._busy.discard(endpoint_id)
-                outbox.written.set()  # look again: more may be due
+                if delivered == DRAIN:
+                    outbox.written.set()  # stopped at the batch's end: more may be waiting
 
     def _renew(self, endpoint_id: uuid.UUID) -> None:
         """Extend the claim over the attempt about to be made (a lease shorter than an
@@ -272,7 +275,19 @@ class DeliveryWorker:
             if endpoint is not None:
                 endpoint.failing_since = None
         else:
-            values["next_attempt_time"] = now + self.settings.delay(attempt.attempts + 1)
+            values["next_attempt_time"] = retry_at = now + self.settings.delay(attempt.attempts + 1)
+            # The endpoint's later deliveries wait behind this one (commit order): they
+            # come due with it, so the queue is not picked up again before then.
+            session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint_id,
+                    WebhookDelivery.state == PENDING,
+                    WebhookDelivery.next_attempt_time < retry_at,
+                )
+                .values(next_attempt_time=retry_at)
+                .execution_options(synchronize_session=False)
+            )
             if endpoint is not None:
                 endpoint.failing_since = endpoint.failing_since or now
                 if now - endpoint.failing_since >= DISABLE_AFTER:

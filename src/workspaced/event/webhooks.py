@@ -198,7 +198,16 @@ def list_endpoints(
     codec: PageTokenCodec,
 ) -> tuple[list[EndpointView], str]:
     org = _managed(session, principal, org_ref)
-    query = in_org(select(WebhookEndpoint), WebhookEndpoint, org.id)
+    # The sort keys as labelled columns beside the row: the page token is read from them.
+    query = in_org(
+        select(
+            WebhookEndpoint,
+            WebhookEndpoint.create_time.label("create_time"),
+            WebhookEndpoint.id.label("id"),
+        ),
+        WebhookEndpoint,
+        org.id,
+    )
     rows, token = keyset_page(
         session, query, _ENDPOINT_ORDER, page, codec, fingerprint("webhooks", str(org.id))
     )
@@ -313,16 +322,24 @@ def list_deliveries(
     org = _managed(session, principal, org_ref)
     endpoint = _find(session, org, endpoint_ref)
     query = (
-        in_org(select(WebhookDelivery, Event.event_id, Event.type), WebhookDelivery, org.id)
+        in_org(
+            select(
+                WebhookDelivery,
+                Event.event_id,
+                Event.type,
+                WebhookDelivery.create_time.label("create_time"),
+                WebhookDelivery.id.label("id"),
+            ),
+            WebhookDelivery,
+            org.id,
+        )
         .join(Event, Event.id == WebhookDelivery.event_pk)
         .where(WebhookDelivery.endpoint_id == endpoint.id)
     )
     rows, token = keyset_page(
         session, query, _DELIVERY_ORDER, page, codec, fingerprint("deliveries", str(endpoint.id))
     )
-    return [
-        DeliveryView(org.slug, d, event_id, event_type) for d, event_id, event_type in rows
-    ], token
+    return [DeliveryView(org.slug, row[0], row[1], row[2]) for row in rows], token
 
 
 def retry(
@@ -344,11 +361,19 @@ def retry(
     if found is None:
         raise NotFound("delivery", delivery_ref)
     delivery, event_id, event_type = found
+    now = clock.now()
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.id == delivery.id)
-        .values(state=PENDING, next_attempt_time=clock.now())
+        .values(state=PENDING, next_attempt_time=now, delivered_time=None)
         .execution_options(synchronize_session="fetch")
+    )
+    # The queue keeps its order: whatever is older goes first, so it is due now too.
+    session.execute(
+        in_org(update(WebhookDelivery), WebhookDelivery, org.id)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.state == PENDING)
+        .values(next_attempt_time=now)
+        .execution_options(synchronize_session=False)
     )
     session.refresh(delivery)
     return DeliveryView(org.slug, delivery, event_id, event_type)

@@ -14,8 +14,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.access import Principal, can_see_workspace, effective_permissions
@@ -23,7 +24,7 @@ from workspaced.authz.catalog import PERMISSIONS
 from workspaced.kit import clock
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ids import parse_uuid
-from workspaced.kit.tenancy import in_org
+from workspaced.kit.tenancy import AnySelect, in_org
 from workspaced.models import OrganizationMembership, User, Workspace, WorkspaceMembership
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
@@ -69,19 +70,15 @@ def check_access(
         raise InvalidArgument("checks", f"at most {MAX_CHECKS} at once")
     for index, check in enumerate(checks):
         _known(check.permission, f"checks[{index}].permission")
-    members = _members(session, org.id, {c.user for c in checks})
-    spaces = _live_workspaces(session, org.id, {c.workspace for c in checks})
-    user_ids = {m[0] for m in members.values()}
-    roles_held = _workspace_roles(session, org.id, set(spaces.values()), user_ids)
+    grid = _access_grid(session, org.id, {c.user for c in checks}, {c.workspace for c in checks})
     permissions_of: dict[str, frozenset[str]] = {}
     results = []
     for check in checks:
-        member, workspace_id = members.get(check.user.lower()), spaces.get(check.workspace)
-        if member is None or workspace_id is None:
+        found = grid.get((_user_key(check.user), _workspace_key(check.workspace)))
+        if found is None:  # not a member, or not a live workspace of the organization
             results.append(False)
             continue
-        user_id, org_role = member
-        role_id = roles_held.get((workspace_id, user_id))
+        org_role, role_id = found
         if not can_see_workspace(org_role, role_id):
             results.append(False)
             continue
@@ -94,51 +91,73 @@ def check_access(
     return results
 
 
-def _members(
-    session: Session, org_id: uuid.UUID, refs: set[str]
-) -> dict[str, tuple[uuid.UUID, str]]:
-    """Organization members by every form a check may name them: id or lower-case email."""
-    ids = {u for u in (parse_uuid(r) for r in refs) if u is not None}
-    emails = {r.lower() for r in refs if "@" in r}
-    OM = OrganizationMembership
-    rows = session.execute(
-        in_org(select(OM.user_id, OM.org_role, User.email_normalized), OM, org_id)
+def _user_key(ref: str) -> str:
+    user_id = parse_uuid(ref)
+    return str(user_id) if user_id is not None else ref.lower()
+
+
+def _workspace_key(ref: str) -> str:
+    workspace_id = parse_uuid(ref)
+    return str(workspace_id) if workspace_id is not None else ref
+
+
+@lru_cache(maxsize=1)
+def _grid_query() -> AnySelect:
+    # Built once (values are bound parameters): building it took most of a check's time.
+    OM, WM = OrganizationMembership, WorkspaceMembership
+    now = bindparam("now", type_=Workspace.purge_time.type)
+    # The named users and workspaces are found by their own indexes first (an OR across
+    # two tables would make the database walk every membership of the organization).
+    named_users = select(User.id).where(
+        or_(
+            User.id.in_(bindparam("user_ids", expanding=True)),
+            User.email_normalized.in_(bindparam("emails", expanding=True)),
+        )
+    )
+    org_id = bindparam("org_id", type_=OM.org_id.type)
+    named_workspaces = in_org(select(Workspace.id), Workspace, org_id).where(
+        or_(
+            Workspace.id.in_(bindparam("workspace_ids", expanding=True)),
+            Workspace.slug.in_(bindparam("slugs", expanding=True)),
+        ),
+        Workspace.delete_time.is_(None),
+        or_(Workspace.purge_time.is_(None), Workspace.purge_time > now),
+    )
+    return (
+        in_org(
+            select(OM.user_id, User.email_normalized, OM.org_role).add_columns(
+                Workspace.id, Workspace.slug, WM.role_id
+            ),
+            OM,
+            org_id,
+        )
         .join(User, User.id == OM.user_id)
-        .where(or_(OM.user_id.in_(ids), User.email_normalized.in_(emails)))
-    ).all()
-    found: dict[str, tuple[uuid.UUID, str]] = {}
-    for user_id, org_role, email in rows:
-        found[str(user_id)] = found[email] = (user_id, org_role)
-    return found
+        .join(Workspace, (Workspace.org_id == OM.org_id) & Workspace.id.in_(named_workspaces))
+        .outerjoin(WM, (WM.workspace_id == Workspace.id) & (WM.user_id == OM.user_id))
+        .where(OM.user_id.in_(named_users))
+    )
 
 
-def _live_workspaces(session: Session, org_id: uuid.UUID, refs: set[str]) -> dict[str, uuid.UUID]:
-    """Live workspaces by slug and by uid (a deleted one answers not allowed, as it
-    answers NotFound to every operation but undelete)."""
-    uids = {u for u in (parse_uuid(r) for r in refs) if u is not None}
-    now = clock.now()
-    rows = session.execute(
-        in_org(select(Workspace.id, Workspace.slug), Workspace, org_id).where(
-            Workspace.delete_time.is_(None),
-            or_(Workspace.purge_time.is_(None), Workspace.purge_time > now),
-            or_(Workspace.id.in_(uids), Workspace.slug.in_(refs)),
-        )
-    ).all()
-    found: dict[str, uuid.UUID] = {}
-    for workspace_id, slug in rows:
-        found[str(workspace_id)] = found[slug] = workspace_id
-    return found
-
-
-def _workspace_roles(
-    session: Session, org_id: uuid.UUID, workspace_ids: set[uuid.UUID], user_ids: set[uuid.UUID]
-) -> dict[tuple[uuid.UUID, uuid.UUID], str]:
-    if not workspace_ids or not user_ids:
-        return {}
-    WM = WorkspaceMembership
-    rows = session.execute(
-        in_org(select(WM.workspace_id, WM.user_id, WM.role_id), WM, org_id).where(
-            WM.workspace_id.in_(workspace_ids), WM.user_id.in_(user_ids)
-        )
-    ).all()
-    return {(w, u): r for w, u, r in rows}
+def _access_grid(
+    session: Session, org_id: uuid.UUID, user_refs: set[str], workspace_refs: set[str]
+) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(user ref, workspace ref) -> (organization role, workspace role or None), for every
+    named organization member and live workspace, in one query: every member named (by
+    id or email) against every live workspace named (by uid or slug), with the member's
+    workspace role where they hold one. Deleted workspaces are left out: they answer
+    NotFound to every operation but undelete."""
+    parameters = {
+        "org_id": org_id,
+        "user_ids": [u for u in (parse_uuid(r) for r in user_refs) if u is not None],
+        "emails": [r.lower() for r in user_refs if "@" in r],
+        "workspace_ids": [w for w in (parse_uuid(r) for r in workspace_refs) if w is not None],
+        "slugs": sorted(workspace_refs),
+        "now": clock.now(),
+    }
+    rows = session.connection().execute(_grid_query(), parameters)
+    grid: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for user_id, email, org_role, workspace_id, slug, role_id in rows:
+        for user_key in (str(user_id), email):
+            for workspace_key in (str(workspace_id), slug):
+                grid[(user_key, workspace_key)] = (org_role, role_id)
+    return grid

@@ -260,3 +260,32 @@ def test_the_delivery_log_and_retry(
         f"{deliveries}/00000000-0000-4000-8000-000000000000:retry", headers=owner.headers
     )
     assert missing.status_code == 404
+
+
+def test_endpoints_and_deliveries_page(
+    hooks_client: TestClient, world: World, receiver: Receiver
+) -> None:
+    """More than one page of either list (this answered 500 before the sort keys were
+    selected beside the rows)."""
+    owner = world.person("acme")
+    for i in range(3):
+        hook = endpoint(hooks_client, owner, f"{receiver.url}/p{i}")
+    for i in range(3):
+        hooks_client.post(WS, json={"title": f"W{i}"}, headers=owner.headers)
+    receiver.wait("/p2", 3)
+    for path, key in (
+        (HOOKS, "webhooks"),
+        (f"{HOOKS}/{hook['webhook_id']}/deliveries", "deliveries"),
+    ):
+        seen: list[str] = []
+        token = ""
+        while True:
+            page = hooks_client.get(
+                path, params={"page_size": 2, "page_token": token}, headers=owner.headers
+            )
+            assert page.status_code == 200, page.text
+            seen += [item["name"] for item in page.json()[key]]
+            token = page.json()["next_page_token"]
+            if not token:
+                break
+        assert len(seen) == len(set(seen)) == 3, (path, seen)

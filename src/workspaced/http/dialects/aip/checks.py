@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from workspaced.http.context import run_read
 from workspaced.http.dialect import permission
 from workspaced.http.dialects.aip.deps import Caller, Context
 from workspaced.http.dialects.aip.schemas import AipInput
@@ -50,18 +51,21 @@ class CheckAccessOut(BaseModel):
     openapi_extra=permission("authenticated"),
     summary="Which of these permissions do I hold on the workspace",
 )
-def test_permissions(
+async def test_permissions(
     organization_id: str,
     workspace_id: str,
     body: TestPermissionsIn,
     caller: Caller,
     context: Context,
 ) -> Response:
-    with context.database.read() as session:
-        held = checks.test_permissions(
-            session, caller, organization_id, workspace_id, body.permissions
-        )
-    return json_response({"permissions": held})
+    def read() -> list[str]:
+        with context.database.read() as session:
+            return checks.test_permissions(
+                session, caller, organization_id, workspace_id, body.permissions
+            )
+
+    # Keyed reads, like GET of a workspace: inline on SQLite, no thread hop.
+    return json_response({"permissions": await run_read(context.database, read)})
 
 
 @router.post(
@@ -70,10 +74,15 @@ def test_permissions(
     openapi_extra=permission("organization:administer"),
     summary="May these users do these things (owners/admins, API keys with access:check)",
 )
-def check_access(
+async def check_access(
     organization_id: str, body: CheckAccessIn, caller: Caller, context: Context
 ) -> Response:
     wanted = [Check(c.user, c.workspace, c.permission) for c in body.checks]
-    with context.database.read() as session:
-        allowed = checks.check_access(session, caller, organization_id, wanted)
+
+    def read() -> list[bool]:
+        with context.database.read() as session:
+            return checks.check_access(session, caller, organization_id, wanted)
+
+    # At most 100 checks, each an indexed lookup: a bounded read (inline on SQLite).
+    allowed = await run_read(context.database, read)
     return json_response({"results": [{"allowed": a} for a in allowed]})
