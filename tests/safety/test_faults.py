@@ -43,8 +43,12 @@ ORG = "acme"
 
 
 @contextmanager
-def server_process(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Like tests.support.live_server, but hands out the process so a test can kill it."""
+def server_process(
+    database_url: str, *, env: dict[str, str] | None = None, own_group: bool = False
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Like tests.support.live_server, but hands out the process so a test can kill it.
+    `own_group`: the server gets a process group of its own, so that
+    `os.killpg(process.pid, SIGKILL)` takes its workers down at the same instant."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -53,6 +57,8 @@ def server_process(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes],
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        start_new_session=own_group,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -69,7 +75,10 @@ def server_process(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes],
         yield process, base
     finally:
         if process.poll() is None:
-            process.kill()
+            if own_group:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
         process.wait(timeout=10)
 
 

@@ -10,19 +10,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from tests.safety import stats
-from tests.support import World, free_port
+from tests.safety.test_faults import server_process
+from tests.support import World
 from tests.webhook_receiver import webhook_receiver
 from workspaced.kit.db import Database
 from workspaced.models import Event, WebhookDelivery
@@ -32,48 +30,9 @@ CHANGES = 30
 LEASE_S = "2"  # a crashed worker's claim runs out quickly here (default 60 s)
 
 
-@contextmanager
-def serve(database_url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workspaced",
-            "serve",
-            "--port",
-            str(port),
-            "--database-url",
-            database_url,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,  # its own process group: SIGKILL reaches every worker at once
-        env={
-            **os.environ,
-            "WORKSPACED_WEBHOOK_ALLOW_PRIVATE": "true",
-            "WORKSPACED_WEBHOOK_LEASE": LEASE_S,
-        },
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "server exited during start-up"
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start within 30 s"
-            time.sleep(0.1)
-        yield process, base
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        log.close()
+def serve(database_url: str) -> AbstractContextManager[tuple[subprocess.Popen[bytes], str]]:
+    env = {"WORKSPACED_WEBHOOK_ALLOW_PRIVATE": "true", "WORKSPACED_WEBHOOK_LEASE": LEASE_S}
+    return server_process(database_url, env=env, own_group=True)
 
 
 def burst(base: str, headers: dict[str, str], prefix: str, acknowledged: list[str]) -> None:

@@ -35,7 +35,7 @@ from workspaced.kit.ordering import SortKey
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import timestamp_sort, uuid_sort
-from workspaced.kit.validation import check_text
+from workspaced.kit.validation import check_expire_time, check_text
 from workspaced.models import ApiKey, Organization
 from workspaced.organization import repository as organizations_repository
 from workspaced.organization import service as organizations
@@ -95,18 +95,6 @@ def _validate_permissions(permissions: list[str]) -> list[str]:
     return sorted(set(permissions))
 
 
-def _validate_expire_time(value: datetime | None) -> None:
-    if value is None:
-        return
-    if value.tzinfo is None:
-        raise InvalidArgument("expire_time", "must carry a time zone (e.g. 'Z')")
-    now = clock.now()
-    if value <= now:
-        raise InvalidArgument("expire_time", "must be in the future")
-    if value > now + MAX_LIFETIME:
-        raise InvalidArgument("expire_time", f"must be at most {MAX_LIFETIME.days} days ahead")
-
-
 def _manager(session: Session, principal: Principal, org_ref: str) -> Organization:
     """Keys are managed by the organization's owners and admins in person: a key cannot
     create, list or revoke keys (no chains of delegation to follow back)."""
@@ -131,7 +119,7 @@ def create(
     display_name = display_name.strip()
     check_text("display_name", display_name, DISPLAY_NAME_MAX, required=True)
     granted = _validate_permissions(permissions)
-    _validate_expire_time(expire_time)
+    check_expire_time(expire_time, MAX_LIFETIME)
     # Rule 5, concurrently: hold the membership row a removal or demotion locks first and
     # read the role afresh, so no key outlives a change that commits meanwhile.
     creator = organizations_repository.membership(session, org.id, principal.user_id, lock=True)

@@ -28,6 +28,7 @@ from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import timestamp_sort, uuid_sort
 from workspaced.kit.tenancy import AnySelect, in_org
+from workspaced.kit.validation import check_expire_time
 from workspaced.models import PersonalAccessToken
 from workspaced.organization import repository as organizations_repository
 from workspaced.organization import service as organizations
@@ -85,18 +86,6 @@ def _validate_display_name(value: str) -> str:
     return value
 
 
-def _validate_expire_time(value: datetime | None) -> None:
-    if value is None:
-        return
-    if value.tzinfo is None:
-        raise InvalidArgument("expire_time", "must carry a time zone (e.g. 'Z')")
-    now = clock.now()
-    if value <= now:
-        raise InvalidArgument("expire_time", "must be in the future")
-    if value > now + MAX_LIFETIME:
-        raise InvalidArgument("expire_time", f"must be at most {MAX_LIFETIME.days} days ahead")
-
-
 def create(
     session: Session,
     principal: Principal,
@@ -109,7 +98,7 @@ def create(
     organization; the caller must be a member). Returns the view and the secret."""
     principal.require_person("users/me/tokens")
     display_name = _validate_display_name(display_name)
-    _validate_expire_time(expire_time)
+    check_expire_time(expire_time, MAX_LIFETIME)
     if org_ref is None:
         if principal.org_scope is None:  # a JWT acts in all its user's organizations
             raise InvalidArgument("organization", "is required: name the token's home")
