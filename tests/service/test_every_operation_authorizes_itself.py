@@ -30,6 +30,7 @@ from workspaced.audit import service as audit
 from workspaced.auth import service as auth
 from workspaced.authz.access import Principal
 from workspaced.authz.catalog import API_KEY_PERMISSIONS
+from workspaced.event import feed, webhooks
 from workspaced.invitation import acceptance
 from workspaced.invitation import service as invitations
 from workspaced.kit.db import Database
@@ -44,6 +45,7 @@ from workspaced.organization import users as org_users
 from workspaced.personal_access_token import service as tokens
 from workspaced.preference import service as preferences
 from workspaced.role import custom as custom_roles
+from workspaced.workspace import checks
 from workspaced.workspace import service as workspaces
 
 SKIPPED_PACKAGES = ("workspaced.http", "workspaced.cli", "workspaced.migrations", "workspaced.__")
@@ -93,6 +95,29 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
     api_keys.list_keys: lambda s, p: api_keys.list_keys(s, p, "acme", page=PAGE, codec=CODEC),
     api_keys.get: lambda s, p: api_keys.get(s, p, "acme", "key"),
     api_keys.revoke: lambda s, p: api_keys.revoke(s, p, "acme", "key"),
+    feed.list_events: lambda s, p: feed.list_events(s, p, "acme"),
+    webhooks.create: lambda s, p: webhooks.create(
+        s, p, "acme", url="https://hooks.example.com/x", event_types=[]
+    ),
+    webhooks.delete: lambda s, p: webhooks.delete(s, p, "acme", "hook"),
+    webhooks.get: lambda s, p: webhooks.get(s, p, "acme", "hook"),
+    webhooks.list_deliveries: lambda s, p: webhooks.list_deliveries(
+        s, p, "acme", "hook", page=PAGE, codec=CODEC
+    ),
+    webhooks.list_endpoints: lambda s, p: webhooks.list_endpoints(
+        s, p, "acme", page=PAGE, codec=CODEC
+    ),
+    webhooks.retry: lambda s, p: webhooks.retry(s, p, "acme", "hook", "delivery"),
+    webhooks.rotate_secret: lambda s, p: webhooks.rotate_secret(s, p, "acme", "hook"),
+    webhooks.update_endpoint: lambda s, p: webhooks.update_endpoint(
+        s, p, "acme", "hook", {"description": "x"}
+    ),
+    checks.check_access: lambda s, p: checks.check_access(
+        s, p, "acme", [checks.Check("viewer@acme.test", "ws", "workspaces:get")]
+    ),
+    checks.test_permissions: lambda s, p: checks.test_permissions(
+        s, p, "acme", "ws", ["workspaces:get"]
+    ),
     org_users.add_user: lambda s, p: org_users.add_user(
         s, p, "acme", email="new@example.com", org_role="member"
     ),
@@ -156,6 +181,10 @@ SELF_SERVICE: dict[Callable[..., Any], Call] = {
 
 # What a plain organization member who is not in the workspace may not do either.
 ADMIN_OR_WORKSPACE_ONLY = [
+    feed.list_events,
+    webhooks.create,
+    webhooks.list_endpoints,
+    checks.check_access,
     api_keys.create,
     api_keys.list_keys,
     audit.list_events,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import update
@@ -130,7 +131,12 @@ def test_get_workspace_answers_what_the_view_query_reads(database: Database, wor
         with database.read() as session:
             got = workspaces.get(session, principal, owner.org, ref, include_deleted=True)
             ctx = workspaces.resolve(session, principal, owner.org, ref, include_deleted=True)
-            assert got == workspaces.view_of(session, ctx.organization, ctx.workspace)
+            # Plus what the caller holds on it (SPEC §8), from the same resolution.
+            assert got == replace(
+                workspaces.view_of(session, ctx.organization, ctx.workspace),
+                caller_role=ctx.access.workspace_role_id,
+                caller_permissions=ctx.access.permissions,
+            )
         assert got.uid == view.uid
     assert got.creator_id is None and got.creator_email is None
     with database.read() as session:

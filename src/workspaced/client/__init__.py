@@ -1,0 +1,106 @@
+"""Python SDK for workspaced's native API (the `aip` dialect at `/api/v1`).
+
+    from workspaced.client import Client, NotFound
+
+    with Client("http://127.0.0.1:8000", token="wsd_...") as client:
+        for workspace in client.workspaces.list("acme", order_by="title"):
+            print(workspace.workspace_id, workspace.title)
+
+docs/sdk.md describes it.
+"""
+
+from workspaced.client.client import AsyncClient, Client
+from workspaced.client.errors import (
+    Aborted,
+    AlreadyExists,
+    ConnectionFailed,
+    FailedPrecondition,
+    FieldViolation,
+    Internal,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+    WorkspacedError,
+)
+from workspaced.client.models import (
+    AccessCheck,
+    ApiKey,
+    AuditActor,
+    AuditEvent,
+    CreatedApiKey,
+    CreatedOrganization,
+    CreatedToken,
+    Delivery,
+    Event,
+    EventActor,
+    EventData,
+    EventPage,
+    Invite,
+    InviteAcceptance,
+    InviteUser,
+    Me,
+    Member,
+    MeOrganization,
+    Organization,
+    OrganizationUser,
+    Page,
+    Preferences,
+    Role,
+    Token,
+    Webhook,
+    WebhookWithSecret,
+    Workspace,
+)
+from workspaced.client.webhooks import WebhookVerificationError, verify_webhook
+
+__all__ = [
+    "Aborted",
+    "AccessCheck",
+    "AlreadyExists",
+    "ApiKey",
+    "AsyncClient",
+    "AuditActor",
+    "AuditEvent",
+    "Client",
+    "ConnectionFailed",
+    "CreatedApiKey",
+    "CreatedOrganization",
+    "CreatedToken",
+    "Delivery",
+    "Event",
+    "EventActor",
+    "EventData",
+    "EventPage",
+    "FailedPrecondition",
+    "FieldViolation",
+    "Internal",
+    "InvalidArgument",
+    "Invite",
+    "InviteAcceptance",
+    "InviteUser",
+    "Me",
+    "MeOrganization",
+    "Member",
+    "NotFound",
+    "Organization",
+    "OrganizationUser",
+    "Page",
+    "PermissionDenied",
+    "Preferences",
+    "ResourceExhausted",
+    "Role",
+    "Token",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "Webhook",
+    "WebhookVerificationError",
+    "WebhookWithSecret",
+    "Workspace",
+    "WorkspacedError",
+    "verify_webhook",
+]
