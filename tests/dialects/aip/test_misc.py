@@ -231,3 +231,29 @@ def test_unauthenticated_requests(client: TestClient, world: World) -> None:
         assert response.status_code == 401, headers
         assert response.headers["www-authenticate"] == "Bearer"
         assert error_of(response)["status"] == "UNAUTHENTICATED"
+
+
+def test_workspace_roles_page(client: TestClient, world: World) -> None:
+    """More roles than a page: every role once, across pages (the list used to stop at
+    the first page and say there was no more)."""
+    owner = world.person("acme")
+    client.post(BASE, params={"workspace_id": "ws"}, json={"title": "W"}, headers=owner.headers)
+    for i in range(3):
+        made = client.post(
+            "/api/v1/organizations/acme/roles",
+            json={"role_id": f"r{i}", "display_name": f"R{i}", "permissions": ["workspaces:get"]},
+            headers=owner.headers,
+        )
+        assert made.status_code == 200, made.text
+    seen: list[str] = []
+    token = ""
+    while True:
+        page = client.get(
+            f"{BASE}/ws/roles", params={"page_size": 2, "page_token": token}, headers=owner.headers
+        ).json()
+        seen += [r["name"] for r in page["roles"]]
+        token = page["next_page_token"]
+        if not token:
+            break
+    whole = client.get(f"{BASE}/ws/roles", headers=owner.headers).json()["roles"]
+    assert seen == [r["name"] for r in whole] and len(seen) == 6

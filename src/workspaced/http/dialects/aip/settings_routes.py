@@ -29,9 +29,17 @@ def list_roles(
         org_slug, items = custom_roles.list_for_workspace(
             session, caller, organization_id, workspace_id
         )
-    # Roles are few (built-in plus an organization's custom ones): one page holds them all.
-    body = [render.role(org_slug, r) for r in items[: page.page_size]]
-    return json_response({"roles": body, "next_page_token": ""})
+    # Roles are few (built-in plus an organization's custom ones) and come in a fixed
+    # order: a page token is the position of the next one.
+    fingerprint = f"workspace-roles:{organization_id}:{workspace_id}"
+    start = 0
+    if page.page_token:
+        values = context.page_tokens.decode(page.page_token, fingerprint)  # signed by us
+        start = values[0] if len(values) == 1 and isinstance(values[0], int) else 0
+    end = start + page.page_size
+    body = [render.role(org_slug, r) for r in items[start:end]]
+    token = context.page_tokens.encode(fingerprint, [end]) if end < len(items) else ""
+    return json_response({"roles": body, "next_page_token": token})
 
 
 @router.get(
