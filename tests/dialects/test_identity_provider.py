@@ -18,9 +18,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.mail_support import Mailbox
-from tests.oidc_provider import IdentityProvider, identity_provider, require_node
+from tests.oidc_provider import (
+    IdentityProvider,
+    identity_provider,
+    require_node,
+    unverified_claims,
+)
 from tests.support import World
-from workspaced.auth.oidc import IssuerConfig, TokenVerifier
+from workspaced.auth.oidc import REFETCH_INTERVAL_S, IssuerConfig, TokenVerifier
 from workspaced.http.app import create_app
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
@@ -189,9 +194,11 @@ def test_an_expired_token_is_401(
     sub = subject()
     identity_provider.add_account(sub, email=f"{sub}@example.com", email_verified=True)
     with jwt_client(database, mailbox, identity_provider.issuer, leeway_s=0) as client:
-        token = identity_provider.access_token(sub, audience=AUDIENCE, ttl_s=1)
+        # Long enough to be used once on a slow machine (a 1 s token had expired before its
+        # first use in one CI run), then waited out to its `exp`.
+        token = identity_provider.access_token(sub, audience=AUDIENCE, ttl_s=4)
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
-        time.sleep(2.1)
+        time.sleep(max(0.0, unverified_claims(token)["exp"] - time.time()) + 1.1)
         expired = client.get("/api/v1/me", headers=bearer(token))
         assert expired.status_code == 401 and "expired" in expired.text
 
@@ -209,14 +216,10 @@ def test_key_rotation_at_the_provider_needs_no_restart(
         new = provider.access_token(sub, audience=AUDIENCE)
         # Old and new kids differ; the unknown kid makes the server fetch the JWKS again
         # (the last fetch is older than 30 s only if we wait, so move past the interval).
-        import workspaced.auth.oidc as oidc
-
-        real = oidc.time.monotonic
-        try:
-            oidc.time.monotonic = lambda: real() + oidc.REFETCH_INTERVAL_S + 1  # type: ignore[assignment]
+        real = time.monotonic
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(time, "monotonic", lambda: real() + REFETCH_INTERVAL_S + 1)
             rotated = client.get("/api/v1/me", headers=bearer(new))
-        finally:
-            oidc.time.monotonic = real  # type: ignore[assignment]
         assert rotated.status_code == 200, rotated.text
         assert rotated.json()["user_id"] == user_id
         # The old key left the provider's JWKS: a token it signed no longer verifies.
