@@ -30,7 +30,7 @@ from workspaced.kit.ordering import SortKey
 from workspaced.kit.page_tokens import PageTokenCodec, fingerprint
 from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import timestamp_sort, uuid_sort
-from workspaced.kit.tenancy import in_org
+from workspaced.kit.tenancy import AnySelect, in_org
 from workspaced.kit.validation import check_text
 from workspaced.models import Event, Organization, WebhookDelivery, WebhookEndpoint
 from workspaced.organization import service as organizations
@@ -309,19 +309,10 @@ def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     return found
 
 
-def list_deliveries(
-    session: Session,
-    principal: Principal,
-    org_ref: str,
-    endpoint_ref: str,
-    *,
-    page: PageRequest,
-    codec: PageTokenCodec,
-) -> tuple[list[DeliveryView], str]:
-    """The endpoint's deliveries, newest first, with their last response."""
-    org = _managed(session, principal, org_ref)
-    endpoint = _find(session, org, endpoint_ref)
-    query = (
+def _deliveries(org: Organization, endpoint: WebhookEndpoint) -> AnySelect:
+    """An endpoint's deliveries with their event's id and type (and the sort keys,
+    labelled, for keyset pages)."""
+    return (
         in_org(
             select(
                 WebhookDelivery,
@@ -336,6 +327,21 @@ def list_deliveries(
         .join(Event, Event.id == WebhookDelivery.event_pk)
         .where(WebhookDelivery.endpoint_id == endpoint.id)
     )
+
+
+def list_deliveries(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    endpoint_ref: str,
+    *,
+    page: PageRequest,
+    codec: PageTokenCodec,
+) -> tuple[list[DeliveryView], str]:
+    """The endpoint's deliveries, newest first, with their last response."""
+    org = _managed(session, principal, org_ref)
+    endpoint = _find(session, org, endpoint_ref)
+    query = _deliveries(org, endpoint)
     rows, token = keyset_page(
         session, query, _DELIVERY_ORDER, page, codec, fingerprint("deliveries", str(endpoint.id))
     )
@@ -351,16 +357,14 @@ def retry(
     delivery_id = parse_uuid(delivery_ref)
     found = (
         session.execute(
-            in_org(select(WebhookDelivery, Event.event_id, Event.type), WebhookDelivery, org.id)
-            .join(Event, Event.id == WebhookDelivery.event_pk)
-            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.endpoint_id == endpoint.id)
+            _deliveries(org, endpoint).where(WebhookDelivery.id == delivery_id)
         ).one_or_none()
         if delivery_id is not None
         else None
     )
     if found is None:
         raise NotFound("delivery", delivery_ref)
-    delivery, event_id, event_type = found
+    delivery, event_id, event_type = found[0], found[1], found[2]
     now = clock.now()
     session.execute(
         update(WebhookDelivery)
