@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, or_, select, union
 from sqlalchemy.orm import Session
 
 from workspaced.authz.access import Principal, can_see_workspace, effective_permissions
@@ -115,13 +115,16 @@ def _grid_query() -> AnySelect:
         )
     )
     org_id = bindparam("org_id", type_=OM.org_id.type)
-    named_workspaces = in_org(select(Workspace.id), Workspace, org_id).where(
-        or_(
-            Workspace.id.in_(bindparam("workspace_ids", expanding=True)),
-            Workspace.slug.in_(bindparam("slugs", expanding=True)),
+    # By uid or by slug: a union of two index lookups (an OR would scan the organization's
+    # workspaces).
+    named_workspaces = union(
+        in_org(select(Workspace.id), Workspace, org_id).where(
+            Workspace.id.in_(bindparam("workspace_ids", expanding=True))
         ),
-        Workspace.delete_time.is_(None),
-        or_(Workspace.purge_time.is_(None), Workspace.purge_time > now),
+        in_org(select(Workspace.id), Workspace, org_id).where(
+            Workspace.slug.in_(bindparam("slugs", expanding=True)),
+            Workspace.delete_time.is_(None),
+        ),
     )
     return (
         in_org(
@@ -132,8 +135,21 @@ def _grid_query() -> AnySelect:
             org_id,
         )
         .join(User, User.id == OM.user_id)
-        .join(Workspace, (Workspace.org_id == OM.org_id) & Workspace.id.in_(named_workspaces))
-        .outerjoin(WM, (WM.workspace_id == Workspace.id) & (WM.user_id == OM.user_id))
+        .join(
+            Workspace,
+            (Workspace.org_id == OM.org_id)
+            & Workspace.id.in_(named_workspaces)
+            & Workspace.delete_time.is_(None)
+            & or_(Workspace.purge_time.is_(None), Workspace.purge_time > now),
+        )
+        # The organization is named so that the membership's primary key serves the join
+        # (without it SQLite built a temporary index over every workspace membership).
+        .outerjoin(
+            WM,
+            (WM.org_id == OM.org_id)
+            & (WM.workspace_id == Workspace.id)
+            & (WM.user_id == OM.user_id),
+        )
         .where(OM.user_id.in_(named_users))
     )
 
