@@ -160,16 +160,14 @@ class DeliveryWorker:
     def _drain(self, endpoint_id: uuid.UUID) -> None:
         delivered = 0
         try:
-            for _ in range(DRAIN):
-                if self._stopping.is_set():
+            while delivered < DRAIN:
+                due = self._due(endpoint_id, DRAIN - delivered)
+                if not due:
                     return
-                attempt = self._next(endpoint_id)
-                if attempt is None:
-                    return
-                self._renew(endpoint_id)
-                if not self._send(endpoint_id, attempt):
-                    return
-                delivered += 1
+                for attempt in due:
+                    if self._stopping.is_set() or not self._send(endpoint_id, attempt):
+                        return
+                    delivered += 1
         except Exception:
             logger.exception("webhook delivery to endpoint %s failed unexpectedly", endpoint_id)
         finally:
@@ -187,47 +185,35 @@ class DeliveryWorker:
                 if delivered == DRAIN:
                     outbox.written.set()  # stopped at the batch's end: more may be waiting
 
-    def _renew(self, endpoint_id: uuid.UUID) -> None:
-        """Extend the claim over the attempt about to be made (a lease shorter than an
-        attempt's timeout could let another worker start the same endpoint meanwhile:
-        still at least once, but the default, 60 s, is well above the 10 s timeout)."""
-        with self.database.write() as session:
-            session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == endpoint_id)
-                .values(claimed_until=clock.now() + self.settings.lease)
-                .execution_options(synchronize_session=False)
-            )
-
-    def _next(self, endpoint_id: uuid.UUID) -> Attempt | None:
-        """The endpoint's oldest undelivered event, if it is due."""
+    def _due(self, endpoint_id: uuid.UUID, limit: int) -> list[Attempt]:
+        """The endpoint's oldest undelivered events, in commit order, up to the first that
+        is not due yet (read once for several attempts: one read per event cost the
+        write path a tenth of its rate when the delivery worker shares its core)."""
         now = clock.now()
         with self.database.read() as session:
             endpoint = session.get(WebhookEndpoint, endpoint_id)
             if endpoint is None or endpoint.disabled:
-                return None
+                return []
             query = (
                 select(WebhookDelivery, Event)
                 .join(Event, Event.id == WebhookDelivery.event_pk)
                 .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == PENDING)
             )
-            head = session.execute(
-                committed_in_order(session, query).order_by(Event.xid, Event.id).limit(1)
-            ).one_or_none()
-            if head is None:
-                return None
-            delivery, event = head
-            if delivery.next_attempt_time > now:
-                return None
-            body = json.dumps(outbox.payload(event), separators=(",", ":"), sort_keys=True)
-            return Attempt(
-                delivery.id,
-                delivery.attempts,
-                endpoint.url,
-                event.event_id,
-                body,
-                webhooks.signing_secrets(endpoint, now),
-            )
+            heads = session.execute(
+                committed_in_order(session, query).order_by(Event.xid, Event.id).limit(limit)
+            ).all()
+            secrets = webhooks.signing_secrets(endpoint, now)
+            due = []
+            for delivery, event in heads:
+                if delivery.next_attempt_time > now:
+                    break
+                body = json.dumps(outbox.payload(event), separators=(",", ":"), sort_keys=True)
+                due.append(
+                    Attempt(
+                        delivery.id, delivery.attempts, endpoint.url, event.event_id, body, secrets
+                    )
+                )
+            return due
 
     def _send(self, endpoint_id: uuid.UUID, attempt: Attempt) -> bool:
         """One attempt; True when delivered."""
@@ -270,6 +256,12 @@ class DeliveryWorker:
             "last_error": error,
         }
         endpoint = session.get(WebhookEndpoint, endpoint_id)
+        if endpoint is not None:
+            # Renewed with every attempt recorded, so the claim always covers the next
+            # attempt (the lease, 60 s by default, is well above an attempt's 10 s timeout;
+            # a shorter one could let another worker start the queue meanwhile: still at
+            # least once).
+            endpoint.claimed_until = clock.now() + self.settings.lease
         if delivered:
             values.update(state=DELIVERED, delivered_time=now)
             if endpoint is not None:
