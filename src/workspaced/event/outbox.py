@@ -33,12 +33,14 @@ EVENT_TYPES: dict[str, str] = {
     "workspace.updated": "workspace.updated",
     "workspace.deleted": "workspace.deleted",
     "workspace.undeleted": "workspace.undeleted",
+    "workspace.purged": "workspace.purged",
     "workspace.member.added": "workspace.member.added",
     "workspace.member.role_changed": "workspace.member.updated",
     "workspace.member.removed": "workspace.member.removed",
     "invite.created": "invite.created",
     "invite.accepted": "invite.accepted",
     "invite.revoked": "invite.revoked",
+    "invite.expired": "invite.expired",
     "role.created": "role.created",
     "role.updated": "role.updated",
     "role.deleted": "role.deleted",
@@ -46,9 +48,8 @@ EVENT_TYPES: dict[str, str] = {
     "api_key.revoked": "api_key.revoked",
     "workspace.preferences.updated": "preferences.updated",
 }
-# Every type an endpoint may subscribe to (SPEC §7); `workspace.purged` and
-# `invite.expired` come with the purge of the operations issue.
-ALL_TYPES = frozenset(EVENT_TYPES.values()) | {"workspace.purged", "invite.expired"}
+# Every type an endpoint may subscribe to (SPEC §7).
+ALL_TYPES = frozenset(EVENT_TYPES.values())
 PENDING = "PENDING"
 DELIVERED = "DELIVERED"
 

@@ -5,6 +5,7 @@ from workspaced.models.audit_event import AuditEvent
 from workspaced.models.base import Base
 from workspaced.models.event import Event
 from workspaced.models.invite import Invite
+from workspaced.models.job_lease import JobLease
 from workspaced.models.mail_message import MailMessage
 from workspaced.models.organization import Organization
 from workspaced.models.organization_membership import OrganizationMembership
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "Event",
     "Invite",
+    "JobLease",
     "MailMessage",
     "Organization",
     "OrganizationMembership",

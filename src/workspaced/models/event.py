@@ -34,4 +34,7 @@ class Event(Base):
     xid: Mapped[int] = mapped_column(BigInteger, default=0)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
-    __table_args__ = (Index("ix_events_org_order", "org_id", "xid", "id"),)
+    __table_args__ = (
+        Index("ix_events_org_order", "org_id", "xid", "id"),
+        Index("ix_events_time", "time"),  # the purge deletes events by age
+    )

@@ -31,4 +31,6 @@ class Invite(Base):
     __table_args__ = (
         ForeignKeyConstraint(["org_id", "workspace_id"], ["workspaces.org_id", "workspaces.id"]),
         Index("ix_invites_ws_create", "org_id", "workspace_id", "create_time", "id"),
+        # The purge marks lapsed invitations EXPIRED, and deletes them 30 days later.
+        Index("ix_invites_org_state_expire", "org_id", "state", "expire_time"),
     )

@@ -48,4 +48,6 @@ class MailMessage(Base):
             sqlite_where=text(PENDING_PREDICATE),
             postgresql_where=text(PENDING_PREDICATE),
         ),
+        # The purge deletes sent and given-up mail (it holds invitation links) by age.
+        Index("ix_mail_outbox_create", "create_time"),
     )

@@ -61,4 +61,7 @@ class WebhookDelivery(Base):
     __table_args__ = (
         Index("ix_webhook_deliveries_queue", "endpoint_id", "state", "event_pk"),
         Index("ix_webhook_deliveries_endpoint_create", "endpoint_id", "create_time", "id"),
+        # An event's deliveries: the purge keeps an event while any is left (and
+        # PostgreSQL checks the foreign key through it when an event is deleted).
+        Index("ix_webhook_deliveries_event", "event_pk"),
     )

@@ -50,4 +50,12 @@ class Workspace(Base):
         Index("ix_workspaces_org_create_time", "org_id", "create_time", "id"),
         Index("ix_workspaces_org_update_time", "org_id", "update_time", "id"),
         Index("ix_workspaces_org_title", "org_id", "title", "id"),
+        # The purge finds an organization's soft-deleted workspaces past their purge time.
+        Index(
+            "ix_workspaces_org_purge_time",
+            "org_id",
+            "purge_time",
+            sqlite_where=text("purge_time IS NOT NULL"),
+            postgresql_where=text("purge_time IS NOT NULL"),
+        ),
     )
