@@ -39,6 +39,8 @@ def record(
 
     Callers pass only the changed, non-secret fields in `before`/`after`.
     """
+    if actor is not None and actor.operator:
+        actor = None  # the operator acted, whichever member's authority it used
     request = current_request.get()
     now = clock.now()
     before_json, after_json = _jsonable(before), _jsonable(after)
@@ -78,7 +80,7 @@ def record(
 
 def actor_of(actor: Principal | None) -> dict[str, str | None]:
     """Who acted, as events name them (None: the operator, through the CLI)."""
-    if actor is None:
+    if actor is None or actor.operator:
         return {"type": "operator", "id": None}
     if actor.api_key_id is not None:
         return {"type": "api_key", "id": str(actor.api_key_id)}

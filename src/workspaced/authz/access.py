@@ -23,6 +23,11 @@ class Principal:
     organization membership it borrows while the creator is an owner or admin (rule 5),
     and `key_permissions` is what it may do with that authority. It acts as an
     organization admin capped to those permissions (so never with owner-only powers).
+
+    The operator at the command line (`operator`) holds no credential: it acts on the
+    authority of one member's membership (`user_id`: an owner of the organization, the
+    user a token is issued to, the creator of a key), so every rule holds exactly as for
+    that member, and audit events name the operator, not the member.
     """
 
     user_id: uuid.UUID
@@ -35,9 +40,12 @@ class Principal:
     api_key_id: uuid.UUID | None = None
     key_permissions: frozenset[str] = frozenset()
     every_org: bool = False  # an identity provider's JWT acts in all its user's orgs
+    operator: bool = False  # the operator, through the CLI, on `user_id`'s authority
 
     @property
     def kind(self) -> str:
+        if self.operator:
+            return "operator"
         if self.api_key_id is not None:
             return "api_key"
         if self.every_org:

@@ -1,25 +1,24 @@
-"""The `workspaced` command line: serve, migrate, bootstrap, openapi.
+"""The `workspaced` command line: serve, migrate, bootstrap, openapi, and the operator's
+administration (orgs, users, tokens, api-keys: `cli/organizations.py`, `cli/credentials.py`).
 
 Every failure the operator can cause (bad URL, unreachable database, bad input) ends in
-one line on stderr and a non-zero exit, never a traceback.
+one line on stderr and a non-zero exit, never a traceback (`cli/console.py`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from workspaced.kit.db import ConfigurationError, Database
-from workspaced.kit.errors import DomainError
-from workspaced.settings import Settings
+from workspaced.cli.config import DatabaseUrl, migrated_database, settings_from
+from workspaced.cli.console import fail, guarded
+from workspaced.cli.credentials import api_keys_app, tokens_app
+from workspaced.cli.organizations import orgs_app, users_app
 
 app = typer.Typer(
     name="workspaced",
@@ -28,72 +27,31 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option("--database-url", help="SQLAlchemy URL [env: WORKSPACED_DATABASE_URL]"),
-]
-T = TypeVar("T")
-
-
-def fail(message: str) -> NoReturn:
-    typer.echo(f"workspaced: error: {message}", err=True)
-    raise typer.Exit(code=1)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if first["loc"]:
-            fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {message}")
-        fail(f"invalid configuration: {message}")  # a rule across settings
-
-
-def _guarded(action: Callable[[], T]) -> T:
-    """Run `action`, turning operator-caused failures into one line on stderr."""
-    try:
-        return action()
-    except ConfigurationError as exc:
-        fail(str(exc))
-    except (OperationalError, DBAPIError) as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-        fail(f"cannot use the database: {reason}")
-    except DomainError as exc:
-        fail(exc.message)
-
-
-def _migrated_database(url: str) -> Database:
-    from workspaced.migrations import upgrade
-
-    def run() -> Database:
-        database = Database(url)
-        upgrade(database.engine)
-        return database
-
-    return _guarded(run)
+for group in (orgs_app, users_app, tokens_app, api_keys_app):
+    app.add_typer(group)
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address [env: WORKSPACED_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [env: WORKSPACED_PORT]")] = None,
+    host: Annotated[str | None, typer.Option(help=r"Bind address \[env: WORKSPACED_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help=r"Port \[env: WORKSPACED_PORT]")] = None,
     database_url: DatabaseUrl = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [env: WORKSPACED_WORKERS]")
+        int | None, typer.Option(help=r"Worker processes \[env: WORKSPACED_WORKERS]")
     ] = None,
 ) -> None:
     """Migrate the database to the latest schema, then serve every dialect on one port."""
     from workspaced.http import server
 
-    settings = _settings(host=host, port=port, database_url=database_url, workers=workers)
-    _migrated_database(settings.database_url).dispose()
+    settings = settings_from(host=host, port=port, database_url=database_url, workers=workers)
+    migrated_database(settings.database_url).dispose()
     # Workers are separate processes: hand them the resolved configuration.
     os.environ["WORKSPACED_DATABASE_URL"] = settings.database_url
     os.environ["WORKSPACED_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
     os.environ["WORKSPACED_PUBLIC_URL"] = settings.mail().public_url
+    from workspaced.observability.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()  # every worker's metrics, summed by the one scraped
     try:
         server.serve(
             "workspaced.http.asgi:app_factory",
@@ -109,8 +67,8 @@ def serve(
 @app.command()
 def migrate(database_url: DatabaseUrl = None) -> None:
     """Apply database migrations (Alembic) up to the latest revision."""
-    settings = _settings(database_url=database_url)
-    _migrated_database(settings.database_url).dispose()
+    settings = settings_from(database_url=database_url)
+    migrated_database(settings.database_url).dispose()
     typer.echo("database is at the latest schema revision", err=True)
 
 
@@ -134,8 +92,8 @@ def bootstrap(
     """Create an organization, a user and membership as needed; print a new token as JSON."""
     from workspaced.organization.bootstrap import bootstrap as run_bootstrap
 
-    settings = _settings(database_url=database_url)
-    database = _migrated_database(settings.database_url)
+    settings = settings_from(database_url=database_url)
+    database = migrated_database(settings.database_url)
 
     def run() -> dict[str, str]:
         with database.write() as session:
@@ -148,7 +106,7 @@ def bootstrap(
             )
         return result.__dict__
 
-    result = _guarded(run)
+    result = guarded(run)
     database.dispose()
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
 from workspaced.kit.db import locked
 from workspaced.kit.ids import parse_uuid
 from workspaced.kit.tenancy import in_org
@@ -104,3 +105,31 @@ def admin_ids(session: Session, org_id: uuid.UUID) -> list[uuid.UUID]:
         OrganizationMembership.org_role.in_(ORGANIZATION_ADMIN_ROLES)
     )
     return list(session.scalars(query))
+
+
+def first_owner_id(session: Session, org_id: uuid.UUID) -> uuid.UUID | None:
+    """The organization's longest-standing owner (every organization has one)."""
+    query = (
+        in_org(select(OrganizationMembership.user_id), OrganizationMembership, org_id)
+        .where(OrganizationMembership.org_role == OWNER_ROLE_ID)
+        .order_by(OrganizationMembership.create_time, OrganizationMembership.user_id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def all_with_member_count() -> Select[uuid.UUID, str, str, datetime, int]:
+    """Every organization with how many members it has, for the operator's list."""
+    members = (
+        select(func.count())
+        .where(OrganizationMembership.org_id == Organization.id)
+        .correlate(Organization)
+        .scalar_subquery()
+    )
+    return select(
+        Organization.id.label("id"),
+        Organization.slug.label("slug"),
+        Organization.display_name.label("display_name"),
+        Organization.create_time.label("create_time"),
+        members.label("member_count"),
+    )
