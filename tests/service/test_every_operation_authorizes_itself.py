@@ -89,6 +89,9 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
     organizations.resolve_admin: lambda s, p: organizations.resolve_admin(
         s, p, "acme", permission="organization:update"
     ),
+    organizations.read_as_admin: lambda s, p: organizations.read_as_admin(
+        s, p, "acme", permission="access:check"
+    ),
     api_keys.create: lambda s, p: api_keys.create(
         s, p, "acme", display_name="k", permissions=["workspaces:get"]
     ),

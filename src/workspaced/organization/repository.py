@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES, OWNER_ROLE_ID
 from workspaced.kit.db import locked
 from workspaced.kit.ids import parse_uuid
+from workspaced.kit.prepared import PreparedSelect
 from workspaced.kit.tenancy import in_org
 from workspaced.models import Organization, OrganizationMembership, User
+from workspaced.workspace.records import ORGANIZATION_FIELDS, OrganizationRecord
 
 
 def find_by_ref(session: Session, ref: str, *, lock: bool = False) -> Organization | None:
@@ -52,6 +54,38 @@ def find_with_role(
     parameters = {"user_id": user_id, "ref": org_uuid if org_uuid is not None else ref}
     row = session.execute(query, parameters).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+@lru_cache(maxsize=2)
+def _record_with_role_statement(by_id: bool) -> PreparedSelect:
+    # `find_with_role` for reads: plain columns in record field order, no ORM entity.
+    query = (
+        select(
+            *(getattr(Organization, name) for name in ORGANIZATION_FIELDS),
+            OrganizationMembership.org_role,
+        )
+        .join(
+            OrganizationMembership,
+            (OrganizationMembership.org_id == Organization.id)
+            & (OrganizationMembership.user_id == bindparam("user_id")),
+        )
+        .where((Organization.id if by_id else Organization.slug) == bindparam("ref"))
+    )
+    return PreparedSelect(query)
+
+
+def find_record_with_role(
+    session: Session, ref: str, user_id: uuid.UUID
+) -> tuple[OrganizationRecord, str] | None:
+    """`find_with_role` as a record, for operations that only read (permission checks run
+    it on every call)."""
+    org_uuid = parse_uuid(ref)
+    row = _record_with_role_statement(org_uuid is not None).first(
+        session.connection(), {"user_id": user_id, "ref": org_uuid if org_uuid is not None else ref}
+    )
+    if row is None:
+        return None
+    return OrganizationRecord(*row[:-1]), row[-1]
 
 
 def membership(

@@ -19,6 +19,7 @@ from workspaced.kit.pagination import PageRequest, keyset_page
 from workspaced.kit.sorting import text_sort, uuid_sort
 from workspaced.models import Organization, OrganizationMembership
 from workspaced.organization import repository
+from workspaced.workspace.records import OrganizationRecord
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,28 @@ def resolve_admin(
     outsiders, PermissionDenied for other members (naming `organization:administer`) and
     keys without it (naming `permission`)."""
     access = resolve(session, principal, org_ref, lock=lock)
-    resource = f"organizations/{access.organization.slug}"
-    if access.org_role not in ORGANIZATION_ADMIN_ROLES:
+    _require_admin(principal, access.organization.slug, access.org_role, permission)
+    return access
+
+
+def read_as_admin(
+    session: Session, principal: Principal, org_ref: str, *, permission: str
+) -> OrganizationRecord:
+    """`resolve_admin` for operations that only read: the organization as a record, from
+    one prepared statement (no ORM entity); the same answers to the same callers."""
+    found = repository.find_record_with_role(session, org_ref, principal.user_id)
+    if found is None or not principal.acts_in(found[0].id):
+        raise NotFound("organization", org_ref)
+    org, member_role = found
+    _require_admin(principal, org.slug, principal.org_role_for(member_role), permission)
+    return org
+
+
+def _require_admin(principal: Principal, org_slug: str, org_role: str, permission: str) -> None:
+    resource = f"organizations/{org_slug}"
+    if org_role not in ORGANIZATION_ADMIN_ROLES:
         raise PermissionDenied(ADMINISTER, resource)
     principal.require_key_permission(permission, resource)
-    return access
 
 
 def refuse_losing_last_owner(

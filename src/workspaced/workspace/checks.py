@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select, union
 from sqlalchemy.orm import Session
@@ -24,7 +25,8 @@ from workspaced.authz.catalog import PERMISSIONS
 from workspaced.kit import clock
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.ids import parse_uuid
-from workspaced.kit.tenancy import AnySelect, in_org
+from workspaced.kit.prepared import PreparedSelect
+from workspaced.kit.tenancy import in_org
 from workspaced.models import OrganizationMembership, User, Workspace, WorkspaceMembership
 from workspaced.organization import service as organizations
 from workspaced.role import service as roles
@@ -63,13 +65,13 @@ def check_access(
     session: Session, principal: Principal, org_ref: str, checks: Sequence[Check]
 ) -> list[bool]:
     """For each check, whether that user holds that permission on that workspace."""
-    org = organizations.resolve_admin(
-        session, principal, org_ref, permission="access:check"
-    ).organization
+    org = organizations.read_as_admin(session, principal, org_ref, permission="access:check")
     if len(checks) > MAX_CHECKS:
         raise InvalidArgument("checks", f"at most {MAX_CHECKS} at once")
     for index, check in enumerate(checks):
         _known(check.permission, f"checks[{index}].permission")
+    if not checks:
+        return []
     grid = _access_grid(session, org.id, {c.user for c in checks}, {c.workspace for c in checks})
     permissions_of: dict[str, frozenset[str]] = {}
     results = []
@@ -101,32 +103,41 @@ def _workspace_key(ref: str) -> str:
     return str(workspace_id) if workspace_id is not None else ref
 
 
-@lru_cache(maxsize=1)
-def _grid_query() -> AnySelect:
-    # Built once (values are bound parameters): building it took most of a check's time.
+@lru_cache(maxsize=64)
+def _grid_query(user_ids: int, emails: int, workspace_ids: int, slugs: int) -> PreparedSelect:
+    # Built once per shape (how many of each kind of reference; values are bound
+    # parameters, one each, so the statement runs prepared: an expanding IN list would
+    # make SQLAlchemy render it again on every call).
     OM, WM = OrganizationMembership, WorkspaceMembership
+
+    def named(column: Any, prefix: str, count: int) -> list[Any]:
+        # No condition for no values: an empty IN would be rendered per execution.
+        if not count:
+            return []
+        return [column.in_([bindparam(f"{prefix}{i}", type_=column.type) for i in range(count)])]
+
     now = bindparam("now", type_=Workspace.purge_time.type)
     # The named users and workspaces are found by their own indexes first (an OR across
     # two tables would make the database walk every membership of the organization).
     named_users = select(User.id).where(
-        or_(
-            User.id.in_(bindparam("user_ids", expanding=True)),
-            User.email_normalized.in_(bindparam("emails", expanding=True)),
-        )
+        or_(*named(User.id, "user_id", user_ids), *named(User.email_normalized, "email", emails))
     )
     org_id = bindparam("org_id", type_=OM.org_id.type)
-    # By uid or by slug: a union of two index lookups (an OR would scan the organization's
+    # By uid or by slug: a union of index lookups (an OR would scan the organization's
     # workspaces).
-    named_workspaces = union(
+    by_uid = [
+        in_org(select(Workspace.id), Workspace, org_id).where(condition)
+        for condition in named(Workspace.id, "workspace_id", workspace_ids)
+    ]
+    by_slug = [
         in_org(select(Workspace.id), Workspace, org_id).where(
-            Workspace.id.in_(bindparam("workspace_ids", expanding=True))
-        ),
-        in_org(select(Workspace.id), Workspace, org_id).where(
-            Workspace.slug.in_(bindparam("slugs", expanding=True)),
-            Workspace.delete_time.is_(None),
-        ),
-    )
-    return (
+            condition, Workspace.delete_time.is_(None)
+        )
+        for condition in named(Workspace.slug, "slug", slugs)
+    ]
+    lookups = [*by_uid, *by_slug]
+    named_workspaces = union(*lookups) if len(lookups) > 1 else lookups[0]
+    query = (
         in_org(
             select(OM.user_id, User.email_normalized, OM.org_role).add_columns(
                 Workspace.id, Workspace.slug, WM.role_id
@@ -152,6 +163,7 @@ def _grid_query() -> AnySelect:
         )
         .where(OM.user_id.in_(named_users))
     )
+    return PreparedSelect(query)
 
 
 def _access_grid(
@@ -162,17 +174,23 @@ def _access_grid(
     id or email) against every live workspace named (by uid or slug), with the member's
     workspace role where they hold one. Deleted workspaces are left out: they answer
     NotFound to every operation but undelete."""
-    parameters = {
-        "org_id": org_id,
-        "user_ids": [u for u in (parse_uuid(r) for r in user_refs) if u is not None],
-        "emails": [r.lower() for r in user_refs if "@" in r],
-        "workspace_ids": [w for w in (parse_uuid(r) for r in workspace_refs) if w is not None],
-        "slugs": sorted(workspace_refs),
-        "now": clock.now(),
-    }
-    rows = session.connection().execute(_grid_query(), parameters)
+    user_ids = [u for u in (parse_uuid(r) for r in user_refs) if u is not None]
+    emails = sorted(r.lower() for r in user_refs if "@" in r)
+    workspace_ids = [w for w in (parse_uuid(r) for r in workspace_refs) if w is not None]
+    slugs = sorted(workspace_refs)
+    parameters: dict[str, Any] = {"org_id": org_id, "now": clock.now()}
+    for prefix, values in (
+        ("user_id", user_ids),
+        ("email", emails),
+        ("workspace_id", workspace_ids),
+        ("slug", slugs),
+    ):
+        parameters.update((f"{prefix}{i}", value) for i, value in enumerate(values))
+    query = _grid_query(len(user_ids), len(emails), len(workspace_ids), len(slugs))
     grid: dict[tuple[str, str], tuple[str, str | None]] = {}
-    for user_id, email, org_role, workspace_id, slug, role_id in rows:
+    for user_id, email, org_role, workspace_id, slug, role_id in query.all(
+        session.connection(), parameters
+    ):
         for user_key in (str(user_id), email):
             for workspace_key in (str(workspace_id), slug):
                 grid[(user_key, workspace_key)] = (org_role, role_id)
