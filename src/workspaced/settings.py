@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,7 @@ from workspaced.http.rate_limits import (
 from workspaced.http.server import MIN_HEADER_BYTES, ServerLimits
 from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
 from workspaced.mail.transport import parse_smtp_url
+from workspaced.observability.tracing import MISSING_EXTRA, extra_installed
 from workspaced.organization.lifecycle import OrganizationCreation
 
 
@@ -62,6 +64,28 @@ class Settings(BaseSettings):
     webhook_lease: float = Field(default=60.0, ge=1, le=3600)
     oidc_issuer: str = ""
     oidc_audience: str = ""
+    # SPEC §9 observability (docs/operations.md): log lines as `text`, or as `json` (one
+    # object per line, plus a line per request); GET /metrics on or off, and the bearer
+    # token a scrape must send (empty: open, it shows aggregate figures only). Traces are
+    # on when OTEL_EXPORTER_OTLP_ENDPOINT is set (OpenTelemetry's own OTEL_* variables).
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True
+    metrics_token: str = Field(default="", repr=False)
+    otel_exporter_otlp_endpoint: str = Field(
+        default="", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    # SPEC §9 retention: `serve` purges what is past retention every this many seconds
+    # (one process of the deployment at a time; 0 turns it off, for `workspaced purge`
+    # from cron instead); audit events are kept this many days (0: forever).
+    purge_interval: int = Field(default=3600, ge=0, le=7 * 86400)
+    audit_retention_days: int = Field(default=0, ge=0, le=36500)
+
+
+    @model_validator(mode="after")
+    def _tracing_installed(self) -> Settings:
+        if self.otel_exporter_otlp_endpoint and not extra_installed():
+            raise ValueError(MISSING_EXTRA)
+        return self
 
     @model_validator(mode="after")
     def _oidc_pairs(self) -> Settings:

@@ -52,6 +52,9 @@ def serve(
     from workspaced.observability.metrics import prepare_multiprocess_dir
 
     prepare_multiprocess_dir()  # every worker's metrics, summed by the one scraped
+    from workspaced.observability.metrics import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()  # every worker's metrics, summed by the one scraped
     try:
         server.serve(
             "workspaced.http.asgi:app_factory",

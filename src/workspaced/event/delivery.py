@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,8 +84,14 @@ class Attempt:
 
 
 class DeliveryWorker:
-    def __init__(self, database: Database, settings: WebhookSettings) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: WebhookSettings,
+        on_attempt: Callable[[bool], None] | None = None,  # told whether it delivered
+    ) -> None:
         self.database = database
+        self.on_attempt = on_attempt
         self.settings = settings
         self.owner = uuid.uuid4()
         self._stopping = threading.Event()
@@ -233,6 +240,8 @@ class DeliveryWorker:
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"[:RESPONSE_KEPT]
         delivered = status is not None and 200 <= status < 300
+        if self.on_attempt is not None:
+            self.on_attempt(delivered)
         with self.database.write() as session:
             self._record(session, endpoint_id, attempt, delivered, status, text, error, now)
         return delivered

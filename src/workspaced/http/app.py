@@ -5,6 +5,7 @@ dialect keeps its own routes, errors and OpenAPI document, on one port)."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,12 +21,16 @@ from workspaced.auth.oidc import TokenVerifier
 from workspaced.event.delivery import DeliveryWorker, WebhookSettings
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
+from workspaced.http.metrics import metrics_endpoint
 from workspaced.http.rate_limits import RateLimits, RateLimitSettings
 from workspaced.http.registry import DIALECTS
 from workspaced.http.responses import json_response
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
 from workspaced.mail.delivery import MailDelivery
+from workspaced.observability.metrics import Metrics
+from workspaced.observability.requests import RequestObserver
+from workspaced.observability.tracing import Tracing
 from workspaced.organization.lifecycle import OrganizationCreation
 
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -39,11 +44,22 @@ def openapi_documents() -> dict[str, dict[str, Any]]:
     return {spec.name: spec.build().openapi() for spec in DIALECTS}
 
 
+# The dialect label of what no dialect serves (health, OpenAPI documents, /metrics).
+ROOT_DIALECT = "root"
+
+
 class DialectDispatcher:
-    def __init__(self, root: ASGIApp, mounts: list[tuple[str, ASGIApp]]) -> None:
+    def __init__(
+        self,
+        root: ASGIApp,
+        mounts: list[tuple[str, ASGIApp]],
+        observer: RequestObserver | None = None,
+    ) -> None:
         self.root = root
         # Longest prefix first, so /api/v1 wins over /v1-like prefixes.
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
+        self.dialect_of = {prefix: spec.name for spec in DIALECTS for prefix in spec.prefixes}
+        self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +67,8 @@ class DialectDispatcher:
             return
         info = request_info(scope)
         bound = current_request.set(info)
-        head = scope["method"] == "HEAD"
+        started, method, status, dialect = time.perf_counter(), scope["method"], 500, ROOT_DIALECT
+        head = method == "HEAD"
         if head:
             # SPEC §5: HEAD is the GET of the same path without its body (RFC 9110 §9.3.2),
             # so every GET route, its authorization and its errors answer it as they
@@ -59,7 +76,9 @@ class DialectDispatcher:
             scope = {**scope, "method": "GET"}
 
         async def send_with_request_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = [*message.get("headers", []), NOSNIFF]
                 if info.request_id:
                     headers.append((b"x-request-id", info.request_id.encode("ascii")))
@@ -72,11 +91,21 @@ class DialectDispatcher:
             path: str = scope["path"]
             for prefix, app in self.mounts:
                 if path == prefix or path.startswith(prefix + "/"):
+                    dialect = self.dialect_of.get(prefix, ROOT_DIALECT)
                     await app(scope, receive, send_with_request_id)
                     return
             await self.root(scope, receive, send_with_request_id)
         finally:
             current_request.reset(bound)
+            if self.observer is not None:
+                self.observer.finish(
+                    scope,
+                    dialect=dialect,
+                    status=status,
+                    seconds=time.perf_counter() - started,
+                    request_id=info.request_id,
+                    method=method,
+                )
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -102,11 +131,19 @@ def create_app(
     cors_origins: tuple[str, ...] = (),
     identity: TokenVerifier | None = None,
     webhooks: WebhookSettings | None = None,
+    metrics: Metrics | None = None,
+    log_requests: bool = False,
+    tracing: Tracing | None = None,
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
     context manager) runs the mail delivery worker."""
     mail = mail or MailSettings()
-    limits = RateLimits(rate_limits, database) if rate_limits is not None else None
+    if metrics is not None:
+        metrics.instrument(database)
+    if tracing is not None:
+        tracing.instrument_database(database)
+    refused = metrics.rate_limit_refused if metrics is not None else None
+    limits = RateLimits(rate_limits, database, refused) if rate_limits is not None else None
     webhooks = webhooks or WebhookSettings()
     context = AppContext.load(database, mail, limits, organization_creation, identity, webhooks)
 
@@ -114,13 +151,16 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         delivery = MailDelivery(database, mail)
         delivery.start()
-        webhook_delivery = DeliveryWorker(database, webhooks)
+        attempted = metrics.webhook_attempt if metrics is not None else None
+        webhook_delivery = DeliveryWorker(database, webhooks, on_attempt=attempted)
         webhook_delivery.start()
         try:
             yield
         finally:
             delivery.stop()
             webhook_delivery.stop()
+            if tracing is not None:
+                tracing.shutdown()
 
     root = FastAPI(
         title="workspaced", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
@@ -131,6 +171,8 @@ def create_app(
     for spec in DIALECTS:
         dialect_app = spec.build()
         dialect_app.state.workspaced = context
+        if tracing is not None:
+            tracing.instrument_app(dialect_app)
         documents[spec.name] = dialect_app.openapi()
         limited = BodyLimit(dialect_app, max_body_bytes, dialect_too_large(spec.too_large))
         served = with_cors(limited, cors_origins)
@@ -153,7 +195,12 @@ def create_app(
             return json_response({"detail": f"unknown dialect {dialect!r}"}, status_code=404)
         return json_response(document)
 
-    return DialectDispatcher(with_cors(root, cors_origins), mounts)
+    if metrics is not None:
+        root.add_api_route("/metrics", metrics_endpoint(metrics, database), include_in_schema=False)
+    if tracing is not None:
+        tracing.instrument_app(root)
+    observer = RequestObserver(metrics, log_requests=log_requests)
+    return DialectDispatcher(with_cors(root, cors_origins), mounts, observer if observer else None)
 
 
 # What a browser may send and read (SPEC §9). Credentials are bearer tokens in a header,

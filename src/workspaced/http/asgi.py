@@ -14,12 +14,16 @@ from workspaced.auth.oidc import TokenVerifier
 from workspaced.event.delivery import WebhookSettings
 from workspaced.http.app import create_app
 from workspaced.kit.db import Database
+from workspaced.observability import logs
+from workspaced.observability.metrics import Metrics
+from workspaced.observability.tracing import Tracing
 from workspaced.settings import Settings
 
 
 def app_factory() -> ASGIApp:
     _stop_with_supervisor()
     settings = Settings()
+    logs.configure(settings.log_format)
     return create_app(
         Database(settings.database_url, time_limit_s=settings.statement_timeout or None),
         max_body_bytes=settings.max_body_bytes,
@@ -32,6 +36,9 @@ def app_factory() -> ASGIApp:
             allow_private=settings.webhook_allow_private,
             lease=timedelta(seconds=settings.webhook_lease),
         ),
+        metrics=Metrics(token=settings.metrics_token) if settings.metrics else None,
+        log_requests=settings.log_format == "json",
+        tracing=Tracing.from_environment(),
     )
 
 

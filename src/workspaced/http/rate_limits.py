@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -36,7 +37,13 @@ class RateLimitSettings:
 
 
 class RateLimits:
-    def __init__(self, settings: RateLimitSettings, database: Database) -> None:
+    def __init__(
+        self,
+        settings: RateLimitSettings,
+        database: Database,
+        on_refusal: Callable[[str], None] | None = None,  # told the limit's kind (metrics)
+    ) -> None:
+        self.on_refusal = on_refusal
         storage: Storage = (
             MemoryStorage() if database.is_sqlite else PostgresStorage(engine=database.engine)
         )
@@ -61,6 +68,8 @@ class RateLimits:
     def _hit(self, item: RateLimitItem, kind: str, identifier: str) -> None:
         if self.limiter.hit(item, kind, identifier):
             return
+        if self.on_refusal is not None:
+            self.on_refusal(kind)
         reset_time, _ = self.limiter.get_window_stats(item, kind, identifier)
         raise ResourceExhausted(
             f"rate limit exceeded: at most {item.amount} requests per {self.window_s} s per {kind}",

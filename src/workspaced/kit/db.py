@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from workspaced.kit.errors import InvalidArgument, Unavailable
@@ -166,14 +167,41 @@ CursorListener = Callable[[Any, Any, str, Any, Any, bool], tuple[str, Any]]
 CONTEXT_FREE = "workspaced_context_free"
 
 
-def context_free(listener: CursorListener) -> CursorListener:
-    """Mark a `before_cursor_execute` listener, registered with `retval=True`, as needing
-    no execution context (it is called with `context=None`). `kit.prepared` runs its fast
-    path only while every such listener is marked and nobody listens after execution;
-    otherwise its statements go through SQLAlchemy, so tracing and other listeners see
-    every statement with the context they expect."""
+ListenerT = TypeVar("ListenerT", bound=Callable[..., Any])
+
+
+def context_free(listener: ListenerT) -> ListenerT:
+    """Mark a `before_cursor_execute` listener (registered with `retval=True`) or an
+    `after_cursor_execute` one as needing no execution context (it is called with
+    `context=None`). `kit.prepared` runs its fast path only while every cursor listener is
+    marked; otherwise its statements go through SQLAlchemy, so tracing and other
+    listeners see every statement with the context they expect."""
     setattr(listener, CONTEXT_FREE, True)
     return listener
+
+
+class WaitCountingPool(QueuePool):
+    """A QueuePool that tells `on_wait` when a caller starts (+1) and stops (-1) waiting
+    for a connection, every one being checked out (pool events report only checkouts).
+    Approximate by design: the check and the wait are not one atomic step."""
+
+    on_wait: Callable[[int], None] | None = None
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        on_wait = self.on_wait
+        if on_wait is None or self.checkedout() < self.size() + self._max_overflow:
+            return super()._do_get()
+        on_wait(1)
+        try:
+            return super()._do_get()
+        finally:
+            on_wait(-1)
+
+    def recreate(self) -> WaitCountingPool:
+        pool = super().recreate()
+        assert isinstance(pool, WaitCountingPool)
+        pool.on_wait = self.on_wait  # `dispose()` recreates the pool
+        return pool
 
 
 @context_free
@@ -225,6 +253,8 @@ def _make_engine(url: str, time_limit_s: float | None) -> Engine:
         engine = create_engine(
             parsed,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            poolclass=WaitCountingPool,
+            hide_parameters=True,  # errors get logged: no values (a secret) in them
             # Room for every request thread (anyio runs up to 40 sync handlers at once):
             # a smaller pool closes overflow connections on return, and reopening one costs
             # a connect plus four PRAGMAs on the next request.
@@ -243,7 +273,13 @@ def _make_engine(url: str, time_limit_s: float | None) -> Engine:
             limit_ms = max(1, int(time_limit_s * 1000))
             connect_args["options"] = f"-c statement_timeout={limit_ms} -c lock_timeout={limit_ms}"
         engine = create_engine(
-            parsed, pool_size=10, max_overflow=20, pool_timeout=10, connect_args=connect_args
+            parsed,
+            poolclass=WaitCountingPool,
+            hide_parameters=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=10,
+            connect_args=connect_args,
         )
         # Instead of `pool_pre_ping`, which costs a round trip per checkout.
         check_liveness_at_checkout(engine)

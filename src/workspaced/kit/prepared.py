@@ -11,9 +11,10 @@ transaction, and converts the result columns.
 Same statement, same SQL text, same conversions as SQLAlchemy's (the types' own bind and
 result processors), rows as plain sequences in `columns` order. What it skips is
 SQLAlchemy's per-execution bookkeeping, and with it the execution context cursor-event
-listeners receive: it calls the `before_cursor_execute` listeners marked
-`kit.db.context_free` (the NUL refusal) itself, and while any other listener is
-registered (tracing, say) it leaves every statement to SQLAlchemy. Statements that need
+listeners receive: it calls the cursor listeners marked `kit.db.context_free` (the NUL
+refusal, the statement-time metric) itself, `after_cursor_execute` ones once the rows are
+fetched, and while any other listener is registered (tracing, say) it leaves every
+statement to SQLAlchemy. Statements that need
 the bookkeeping (expanding `IN` lists, values rendered into the SQL at execution time,
 e.g. a filter on a list of roles) run through SQLAlchemy too. On a driver error it runs
 the statement again through SQLAlchemy, which raises the error SQLAlchemy would have
@@ -48,15 +49,14 @@ class _Plan:
     results: tuple[tuple[int, Processor], ...]  # (column position, conversion)
 
 
-def _context_free_listeners(connection: Connection) -> list[Any] | None:
-    """The `before_cursor_execute` listeners, if all of them can run without an execution
-    context (`kit.db.context_free`) and none listens after execution; else None."""
+def _context_free_listeners(connection: Connection) -> tuple[list[Any], list[Any]] | None:
+    """The `before_cursor_execute` and `after_cursor_execute` listeners, if all of them can
+    run without an execution context (`kit.db.context_free`); else None."""
     dispatch = connection.dispatch
-    if dispatch.after_cursor_execute:
-        return None
-    listeners = list(dispatch.before_cursor_execute)
-    if all(getattr(listener, CONTEXT_FREE, False) for listener in listeners):
-        return listeners
+    before = list(dispatch.before_cursor_execute)
+    after = list(dispatch.after_cursor_execute)
+    if all(getattr(listener, CONTEXT_FREE, False) for listener in (*before, *after)):
+        return before, after
     return None
 
 
@@ -113,12 +113,15 @@ class PreparedSelect:
         arguments = self._arguments(plan, plan.compiled.construct_params(parameters))
         if not connection.in_transaction():
             connection.begin()
+        before, after = listeners
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            for listener in listeners:  # e.g. the NUL refusal of `kit.db`
+            for listener in before:  # e.g. the NUL refusal of `kit.db`
                 sql, arguments = listener(connection, cursor, sql, arguments, None, False)
             cursor.execute(sql, arguments)
             rows: list[Any] = cursor.fetchall()
+            for listener in after:  # e.g. the statement-time metric
+                listener(connection, cursor, sql, arguments, None, False)
         except connection.dialect.loaded_dbapi.Error as error:
             # Let SQLAlchemy run it and raise its own error (invalidating a broken
             # connection), or answer if the failure was transient. On PostgreSQL the retry

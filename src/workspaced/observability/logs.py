@@ -1,0 +1,71 @@
+"""Log lines (SPEC §9, docs/operations.md "Logs").
+
+`WORKSPACED_LOG_FORMAT=text` (the default) writes the service's records as text lines;
+`json` writes every record as one JSON object per line, plus one line per request. A
+request line carries what identifies the request (its id, dialect, route template,
+status, duration, who made it) and never what it carried: no path (ids and, for an
+invitation, its secret), no query string, no header, no body. Database errors leave
+their statement's parameters out (`hide_parameters` in kit/db.py), so an exception logged
+with its traceback cannot spill a value either.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+LogFormat = Literal["text", "json"]
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+request_log = logging.getLogger("workspaced.request")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time (UTC, ISO 8601), level, logger, message, the
+    record's `fields` (extra={"fields": {...}}), and the exception's traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if fields:
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
+        return orjson.dumps(entry, default=str).decode()
+
+
+def configure(log_format: LogFormat) -> None:
+    """Route the service's records (and, in JSON, every other library's warnings and the
+    server's own records in this worker) to stderr in `log_format`."""
+    handler = logging.StreamHandler(sys.stderr)
+    formatter: logging.Formatter = (
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    handler.setFormatter(formatter)
+    service = logging.getLogger("workspaced")
+    service.handlers = [handler]
+    service.setLevel(logging.INFO)
+    service.propagate = False
+    if log_format == "json":
+        # Others' records at WARNING and up (never httpx's INFO lines: they name the
+        # webhook URLs requested, query strings and all).
+        root = logging.getLogger()
+        root.handlers = [handler]
+        root.setLevel(logging.WARNING)
+        for other in (logging.getLogger("_granian"), logging.getLogger("granian.access")):
+            for existing in other.handlers:
+                existing.setFormatter(formatter)
+
+
+def log_request(fields: dict[str, Any]) -> None:
+    request_log.info("request", extra={"fields": fields})
