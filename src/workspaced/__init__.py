@@ -1,3 +1,5 @@
 """workspaced: organizations, workspaces, memberships and roles behind four wire-compatible APIs."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("workspaced")  # one source of truth: pyproject.toml

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -20,6 +21,7 @@ from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
 from workspaced.mail.transport import parse_smtp_url
 from workspaced.observability.tracing import MISSING_EXTRA, extra_installed
 from workspaced.organization.lifecycle import OrganizationCreation
+from workspaced.retention.purge import RetentionSettings
 
 
 class Settings(BaseSettings):
@@ -80,7 +82,6 @@ class Settings(BaseSettings):
     purge_interval: int = Field(default=3600, ge=0, le=7 * 86400)
     audit_retention_days: int = Field(default=0, ge=0, le=36500)
 
-
     @model_validator(mode="after")
     def _tracing_installed(self) -> Settings:
         if self.otel_exporter_otlp_endpoint and not extra_installed():
@@ -117,6 +118,10 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"https?://[^\s/?#]+", origin):
                 raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
         return value
+
+    def retention(self) -> RetentionSettings:
+        kept = self.audit_retention_days
+        return RetentionSettings(audit_kept=timedelta(days=kept) if kept else None)
 
     def cors_origin_list(self) -> tuple[str, ...]:
         return tuple(o.strip() for o in self.cors_origins.split(",") if o.strip())

@@ -15,10 +15,12 @@ from typing import Annotated
 import orjson
 import typer
 
+from workspaced import __version__
 from workspaced.cli.config import DatabaseUrl, migrated_database, settings_from
 from workspaced.cli.console import fail, guarded
 from workspaced.cli.credentials import api_keys_app, tokens_app
 from workspaced.cli.organizations import orgs_app, users_app
+from workspaced.cli.retention import purge_command
 
 app = typer.Typer(
     name="workspaced",
@@ -29,6 +31,25 @@ app = typer.Typer(
 )
 for group in (orgs_app, users_app, tokens_app, api_keys_app):
     app.add_typer(group)
+app.command("purge")(purge_command)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"workspaced {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Organizations, workspaces, members and roles behind four workspace APIs."""
 
 
 @app.command()
@@ -49,9 +70,6 @@ def serve(
     os.environ["WORKSPACED_DATABASE_URL"] = settings.database_url
     os.environ["WORKSPACED_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
     os.environ["WORKSPACED_PUBLIC_URL"] = settings.mail().public_url
-    from workspaced.observability.metrics import prepare_multiprocess_dir
-
-    prepare_multiprocess_dir()  # every worker's metrics, summed by the one scraped
     from workspaced.observability.metrics import prepare_multiprocess_dir
 
     prepare_multiprocess_dir()  # every worker's metrics, summed by the one scraped

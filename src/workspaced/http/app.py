@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from workspaced import __version__
 from workspaced.audit.context import RequestInfo, current_request
 from workspaced.auth.oidc import TokenVerifier
 from workspaced.event.delivery import DeliveryWorker, WebhookSettings
@@ -28,10 +29,12 @@ from workspaced.http.responses import json_response
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
 from workspaced.mail.delivery import MailDelivery
+from workspaced.migrations import head_revision
 from workspaced.observability.metrics import Metrics
 from workspaced.observability.requests import RequestObserver
 from workspaced.observability.tracing import Tracing
 from workspaced.organization.lifecycle import OrganizationCreation
+from workspaced.retention.schedule import PurgeSchedule
 
 DEFAULT_MAX_BODY = 1024 * 1024
 # SPEC §5: on every response, so that no browser sniffs a JSON body (or an error echoing
@@ -131,12 +134,13 @@ def create_app(
     cors_origins: tuple[str, ...] = (),
     identity: TokenVerifier | None = None,
     webhooks: WebhookSettings | None = None,
+    purge: PurgeSchedule | None = None,
     metrics: Metrics | None = None,
     log_requests: bool = False,
     tracing: Tracing | None = None,
 ) -> ASGIApp:
     """The whole service. Its lifespan (run by the server, or by a `TestClient` used as a
-    context manager) runs the mail delivery worker."""
+    context manager) runs the mail and webhook delivery workers, and `purge` if given."""
     mail = mail or MailSettings()
     if metrics is not None:
         metrics.instrument(database)
@@ -154,9 +158,13 @@ def create_app(
         attempted = metrics.webhook_attempt if metrics is not None else None
         webhook_delivery = DeliveryWorker(database, webhooks, on_attempt=attempted)
         webhook_delivery.start()
+        if purge is not None:
+            purge.start()
         try:
             yield
         finally:
+            if purge is not None:
+                purge.stop()
             delivery.stop()
             webhook_delivery.stop()
             if tracing is not None:
@@ -181,6 +189,12 @@ def create_app(
     @root.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
         return json_response({"status": "ok"})
+
+    build = {"version": __version__, "schema_revision": head_revision()}
+
+    @root.get("/version", include_in_schema=False)
+    def version() -> Response:
+        return json_response(build)
 
     @root.get("/readyz", include_in_schema=False)
     def readyz() -> Response:

@@ -17,6 +17,7 @@ from workspaced.kit.db import Database
 from workspaced.observability import logs
 from workspaced.observability.metrics import Metrics
 from workspaced.observability.tracing import Tracing
+from workspaced.retention.schedule import PurgeSchedule
 from workspaced.settings import Settings
 
 
@@ -24,8 +25,10 @@ def app_factory() -> ASGIApp:
     _stop_with_supervisor()
     settings = Settings()
     logs.configure(settings.log_format)
+    database = Database(settings.database_url, time_limit_s=settings.statement_timeout or None)
+    every = settings.purge_interval
     return create_app(
-        Database(settings.database_url, time_limit_s=settings.statement_timeout or None),
+        database,
         max_body_bytes=settings.max_body_bytes,
         mail=settings.mail(),
         rate_limits=settings.rate_limits(),
@@ -35,6 +38,11 @@ def app_factory() -> ASGIApp:
         webhooks=WebhookSettings(
             allow_private=settings.webhook_allow_private,
             lease=timedelta(seconds=settings.webhook_lease),
+        ),
+        purge=(
+            PurgeSchedule(database, settings.retention(), every=timedelta(seconds=every))
+            if every
+            else None
         ),
         metrics=Metrics(token=settings.metrics_token) if settings.metrics else None,
         log_requests=settings.log_format == "json",

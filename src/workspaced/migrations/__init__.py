@@ -25,6 +25,14 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def head_revision() -> str:
+    """The schema revision this build migrates to."""
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    heads = ScriptDirectory.from_config(config).get_heads()
+    return ",".join(sorted(heads))
+
+
 def is_current(engine: Engine) -> bool:
     script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as connection:
