@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # (one process of the deployment at a time; 0 turns it off, for `workspaced purge`
     # from cron instead); audit events are kept this many days (0: forever).
     purge_interval: int = Field(default=3600, ge=0, le=7 * 86400)
+    # SPEC §9 shutdown: on SIGTERM `serve` stops accepting connections, and gives requests
+    # in flight (and webhook attempts) this many seconds to finish before it stops them.
+    shutdown_grace: int = Field(default=30, ge=1, le=3600)
     audit_retention_days: int = Field(default=0, ge=0, le=36500)
 
     @model_validator(mode="after")

@@ -167,9 +167,29 @@ def test_a_bad_server_limit_stops_serve_with_one_line(tmp_path: Path) -> None:
     result = run("serve", "--database-url", f"sqlite:///{tmp_path / 'h.db'}", env=env)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "workspaced: error: invalid setting max_header_bytes: "
+        "workspaced: error: invalid setting WORKSPACED_MAX_HEADER_BYTES: "
         "Input should be greater than or equal to 8192"
     )
+
+
+def test_every_configuration_problem_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "WORKSPACED_WORKERS": "0",
+        "WORKSPACED_SMTP_URL": "bogus",
+        "WORKSPACED_CORS_ORIGINS": "*",
+    }
+    database = tmp_path / "never.db"
+    result = run("serve", "--port", "99999", "--database-url", f"sqlite:///{database}", env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(":")[2].strip() for line in lines] == [
+        "invalid setting WORKSPACED_PORT",
+        "invalid setting WORKSPACED_WORKERS",
+        "invalid setting WORKSPACED_CORS_ORIGINS",
+        "invalid setting WORKSPACED_SMTP_URL",
+    ], lines
+    assert not database.exists()  # nothing was started, not even the migration
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 
-from workspaced.cli.console import fail, guarded
+from workspaced.cli.console import fail_all, guarded
 from workspaced.kit.db import Database
 from workspaced.settings import Settings
 
@@ -21,14 +21,20 @@ DatabaseUrl = Annotated[
 
 
 def settings_from(**overrides: object) -> Settings:
+    """The configuration, validated whole: every problem is one line on stderr (so an
+    operator fixes them all in one go), then exit 1."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        if first["loc"]:
-            fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {message}")
-        fail(f"invalid configuration: {message}")  # a rule across settings
+        problems = []
+        for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            if error["loc"]:
+                name = "WORKSPACED_" + ".".join(map(str, error["loc"])).upper()
+                problems.append(f"invalid setting {name}: {message}")
+            else:
+                problems.append(f"invalid configuration: {message}")  # a rule across settings
+        fail_all(problems)
 
 
 def migrated_database(url: str) -> Database:

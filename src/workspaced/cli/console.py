@@ -27,7 +27,13 @@ JsonOutput = Annotated[
 
 
 def fail(message: str) -> NoReturn:
-    typer.echo(f"workspaced: error: {message}", err=True)
+    fail_all([message])
+
+
+def fail_all(messages: Sequence[str]) -> NoReturn:
+    """One line on stderr per problem, then exit 1."""
+    for message in messages:
+        typer.echo(f"workspaced: error: {message}", err=True)
     raise typer.Exit(code=1)
 
 

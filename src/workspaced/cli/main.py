@@ -65,6 +65,10 @@ def serve(
     from workspaced.http import server
 
     settings = settings_from(host=host, port=port, database_url=database_url, workers=workers)
+    try:  # before anything else starts: a port in use is a configuration problem too
+        server.check_bindable(settings.host, settings.port)
+    except OSError as exc:
+        fail(f"cannot serve on {settings.host}:{settings.port}: {exc.strerror or exc}")
     migrated_database(settings.database_url).dispose()
     # Workers are separate processes: hand them the resolved configuration.
     os.environ["WORKSPACED_DATABASE_URL"] = settings.database_url
@@ -80,6 +84,7 @@ def serve(
             port=settings.port,
             workers=settings.workers,
             limits=settings.server_limits(),
+            grace_s=settings.shutdown_grace,
         )
     except OSError as exc:
         fail(f"cannot serve on {settings.host}:{settings.port}: {exc.strerror or exc}")

@@ -32,14 +32,18 @@ class ServerLimits:
             raise ValueError("the header timeout must be between 0 and 3600 seconds")
 
 
-def serve(target: str, *, host: str, port: int, workers: int, limits: ServerLimits) -> None:
-    """Serve the ASGI app that `target` ("module:factory") builds, until stopped.
-    Raises OSError when the address cannot be bound."""
+def serve(
+    target: str, *, host: str, port: int, workers: int, limits: ServerLimits, grace_s: int
+) -> None:
+    """Serve the ASGI app that `target` ("module:factory") builds, until SIGTERM or SIGINT:
+    then stop accepting, let requests in flight finish (a worker still busy after
+    `grace_s` is killed), run the app's shutdown, and return. Raises OSError when the
+    address cannot be bound."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.server import Server
 
-    _check_bindable(host, port)
+    check_bindable(host, port)
     Server(
         target,
         address=host,
@@ -55,10 +59,11 @@ def serve(target: str, *, host: str, port: int, workers: int, limits: ServerLimi
         ),
         websockets=False,
         respawn_failed_workers=True,
+        workers_kill_timeout=grace_s,
     ).serve()
 
 
-def _check_bindable(host: str, port: int) -> None:
+def check_bindable(host: str, port: int) -> None:
     """Raise OSError now when the address is taken: granian would report it as a Rust
     panic with a backtrace, not as one line."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
