@@ -22,6 +22,7 @@ from workspaced.auth.oidc import TokenVerifier
 from workspaced.event.delivery import DeliveryWorker, WebhookSettings
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
+from workspaced.http.docs_ui import add_docs_ui
 from workspaced.http.metrics import metrics_endpoint
 from workspaced.http.rate_limits import RateLimits, RateLimitSettings
 from workspaced.http.registry import DIALECTS
@@ -201,6 +202,8 @@ def create_app(
         if database.ping():
             return json_response({"status": "ready"})
         return json_response({"status": "unavailable"}, status_code=503)
+
+    add_docs_ui(root, documents)
 
     @root.get("/openapi/{dialect}.json", include_in_schema=False)
     def openapi(dialect: str) -> Response:
