@@ -2,7 +2,7 @@
 
 python -m bench all --quick      # the CI smoke run: small data, short runs, no peers
 python -m bench all              # the published numbers (tens of minutes)
-python -m bench reads|depth|writes|scaleout|peers|serving|identity|events [--quick]
+python -m bench reads|depth|writes|scaleout|peers|serving|identity|events|observability [--quick]
 python -m bench seed --database-url URL [--org acme --workspaces N --members N]
 python -m bench profile [--quick]       # where the server's time goes (py-spy)
 python -m bench instructions [--quick]  # CPU instructions per request (callgrind)
@@ -19,7 +19,18 @@ import time
 from bench import common
 from bench.report import Report
 
-COMMANDS = ("all", "reads", "depth", "writes", "scaleout", "peers", "serving", "identity", "events")
+COMMANDS = (
+    "all",
+    "reads",
+    "depth",
+    "writes",
+    "scaleout",
+    "peers",
+    "serving",
+    "identity",
+    "events",
+    "observability",
+)
 
 
 def _stop_on_sigterm() -> None:

@@ -61,7 +61,17 @@ class Plan:
 
 
 def run(command: str, plan: Plan, report: Report) -> None:
-    from bench import depth, events, identity, peers, reads, scaleout, serving, writes
+    from bench import (
+        depth,
+        events,
+        identity,
+        observability,
+        peers,
+        reads,
+        scaleout,
+        serving,
+        writes,
+    )
 
     steps = {
         "reads": lambda: reads.run(plan.sqlite_dataset(report), plan.settings, report),
@@ -72,6 +82,9 @@ def run(command: str, plan: Plan, report: Report) -> None:
         "serving": lambda: serving.run(plan.sqlite_dataset(report), plan.settings, report),
         "identity": lambda: identity.run(plan.sqlite_dataset(report), plan.settings, report),
         "events": lambda: events.run(plan, report),
+        "observability": lambda: observability.run(
+            plan.sqlite_dataset(report), plan.settings, report
+        ),
     }
     chosen = list(steps) if command == "all" else [command]
     failed = []

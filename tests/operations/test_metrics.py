@@ -180,9 +180,21 @@ def test_two_workers_are_summed_in_one_scrape(
         url = f"{base}/api/v1/organizations/acme/workspaces/apollo"
         for _ in range(20):  # a new connection each: granian spreads them over the workers
             assert httpx.get(url, headers=owner.headers).status_code == 200
-        text = httpx.get(f"{base}/metrics").text
+        # The other worker hands over its counts every second (FLUSH_INTERVAL_S).
+        deadline = time.monotonic() + 10
+        while True:
+            found = samples(httpx.get(f"{base}/metrics").text)
+            served = value(
+                found,
+                "workspaced_http_requests_total",
+                dialect="aip",
+                route=WORKSPACE_ROUTE,
+                status="200",
+            )
+            if served >= 20 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         pids = {p.name.rsplit("_", 1)[1] for p in directory.glob("counter_*.db")}
-    found = samples(text)
     assert len(pids) == 2
     assert (
         value(

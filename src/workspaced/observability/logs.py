@@ -47,6 +47,13 @@ class JsonFormatter(logging.Formatter):
 def configure(log_format: LogFormat) -> None:
     """Route the service's records (and, in JSON, every other library's warnings and the
     server's own records in this worker) to stderr in `log_format`."""
+    # What no line shows, not gathered for every record (the logging HOWTO's
+    # "Optimization"): the caller's file and line (a walk up the stack), thread and
+    # process names. A request line costs about half as much without them.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     formatter: logging.Formatter = (
         JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)

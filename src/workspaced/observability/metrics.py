@@ -15,6 +15,7 @@ server) values live in the process.
 from __future__ import annotations
 
 import atexit
+import bisect
 import glob
 import hmac
 import os
@@ -60,6 +61,53 @@ STATEMENT_BUCKETS = (
     5.0,
 )
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+_(\d+)\.db$")
+# How often each process hands what it counted to its metric files (a scrape sees other
+# workers' figures this late at most; the scraped worker's own are current).
+FLUSH_INTERVAL_S = 1.0
+
+
+class _Tally:
+    """Observations of one histogram child (or counts of a counter child), added up in
+    the process and handed to the child by `flush`. In multiprocess mode each change of a
+    child's value is a lock and a write to its file, about 4 us: per request and per
+    statement that cost a tenth of a hot read's rate (BENCHMARKS.md, "Observability").
+    Added up here they cost a list increment, and a flush writes each changed bucket
+    once. The histogram's buckets are set through its `_buckets` and `_sum` values
+    (prometheus-client keeps them per bucket, not cumulative, since 0.4)."""
+
+    __slots__ = ("bounds", "child", "counts", "lock", "total")
+
+    def __init__(self, child: Any, bounds: tuple[float, ...] | None) -> None:
+        self.child = child
+        self.bounds = bounds  # None: a counter
+        self.counts = [0] * (len(bounds) if bounds else 1)
+        self.total = 0.0
+        self.lock = threading.Lock()
+
+    def observe(self, seconds: float) -> None:
+        assert self.bounds is not None
+        i = bisect.bisect_left(self.bounds, seconds)
+        with self.lock:
+            self.counts[i] += 1
+            self.total += seconds
+
+    def count(self) -> None:
+        with self.lock:
+            self.counts[0] += 1
+
+    def flush(self) -> None:
+        with self.lock:
+            counts, total = self.counts, self.total
+            if not any(counts):
+                return
+            self.counts, self.total = [0] * len(counts), 0.0
+        if self.bounds is None:
+            self.child.inc(counts[0])
+            return
+        for i, n in enumerate(counts):
+            if n:
+                self.child._buckets[i].inc(n)
+        self.child._sum.inc(total)
 
 
 class Metrics:
@@ -130,23 +178,56 @@ class Metrics:
             ("limit",),
             registry=own,
         )
-        # A request's two children, found by one dict lookup instead of two `labels()`
+        # A request's two tallies, found by one dict lookup instead of two `labels()`
         # calls (each takes a lock and builds a key) per request.
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._children: dict[tuple[str, str, int], tuple[_Tally, _Tally]] = {}
+        self._tallies: list[_Tally] = []
+        self._statements = self._tally(self.statement_seconds, STATEMENT_BUCKETS)
+        self._engines: list[Any] = []
         self._scrape: CollectorRegistry | None = None
+        self._flusher: threading.Thread | None = None
+        self._flush_lock = threading.Lock()
+
+    def _tally(self, child: Any, bounds: tuple[float, ...] | None) -> _Tally:
+        tally = _Tally(child, (*bounds, float("inf")) if bounds else None)
+        self._tallies.append(tally)
+        return tally
+
+    def flush(self) -> None:
+        """Hand what this process counted to the metrics (its files, in multiprocess mode)."""
+        with self._flush_lock:
+            for tally in list(self._tallies):
+                tally.flush()
+            # Read from the pools (`dispose()` may have replaced one) at each flush: a gauge
+            # is a sample anyway, and events per checkout would cost every request.
+            self.pool_in_use.set(sum(engine.pool.checkedout() for engine in self._engines))
+
+    def start_flushing(self) -> None:
+        """Flush every FLUSH_INTERVAL_S from a daemon thread, and once more at exit."""
+        if self._flusher is not None:
+            return
+
+        def run() -> None:
+            while True:
+                time.sleep(FLUSH_INTERVAL_S)
+                self.flush()
+
+        self._flusher = threading.Thread(target=run, name="workspaced-metrics", daemon=True)
+        self._flusher.start()
+        atexit.register(self.flush)
 
     # -- recording ---------------------------------------------------------------------
 
     def observe_request(self, dialect: str, route: str, status: int, seconds: float) -> None:
         key = (dialect, route, status)
-        children = self._children.get(key)
-        if children is None:
-            children = self._children[key] = (
-                self.requests.labels(dialect, route, str(status)),
-                self.request_seconds.labels(dialect, route),
+        tallies = self._children.get(key)
+        if tallies is None:
+            tallies = self._children[key] = (
+                self._tally(self.requests.labels(dialect, route, str(status)), None),
+                self._tally(self.request_seconds.labels(dialect, route), REQUEST_BUCKETS),
             )
-        children[0].inc()
-        children[1].observe(seconds)
+        tallies[0].count()
+        tallies[1].observe(seconds)
 
     def webhook_attempt(self, delivered: bool) -> None:
         self.webhook_attempts.inc()
@@ -159,20 +240,13 @@ class Metrics:
     def instrument(self, database: Database) -> None:
         """Pool use and statement times of `database`'s engine."""
         engine = database.engine
-        in_use, seconds = self.pool_in_use, self.statement_seconds
+        statements = self._statements
         pool = engine.pool
         if isinstance(pool, WaitCountingPool):
             self.pool_capacity.inc(pool.size() + pool._max_overflow)
-            pool.on_wait = self.pool_waiting.inc
-
-        def checked_out(*_: Any) -> None:
-            in_use.inc()
-
-        def checked_in(*_: Any) -> None:
-            in_use.dec()
-
-        event.listen(engine, "checkout", checked_out)
-        event.listen(engine, "checkin", checked_in)
+            pool.on_wait = self.pool_waiting.inc  # only when the pool is exhausted
+        self._engines.append(engine)
+        self.start_flushing()
 
         # A statement's before and after listeners run on its thread with nothing in
         # between but the statement itself, so a thread-local start time pairs them.
@@ -189,7 +263,7 @@ class Metrics:
         def after(*_: Any) -> None:
             at = getattr(started, "at", None)
             if at is not None:
-                seconds.observe(time.perf_counter() - at)
+                statements.observe(time.perf_counter() - at)
                 started.at = None
 
         event.listen(engine, "before_cursor_execute", before, retval=True)
@@ -207,6 +281,7 @@ class Metrics:
     def render(self, extra: Collector | None = None) -> tuple[bytes, str]:
         """The text exposition of every metric (all workers' in multiprocess mode), and
         its content type. `extra` adds what a scrape reads fresh (outbox depths)."""
+        self.flush()
         registry = self._scrape_registry(extra)
         if self.multiprocess_dir is not None:
             _forget_dead_workers(self.multiprocess_dir)
