@@ -48,6 +48,7 @@ TENANT_TABLES = [
     "workspace_preferences",
     "workspace_memberships",
     "workspaces",
+    "console_sessions",
     "personal_access_tokens",
     "api_keys",
     "organization_memberships",

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workspaced import __version__
 from workspaced.audit.context import RequestInfo, current_request
 from workspaced.auth.oidc import TokenVerifier
+from workspaced.console.app import create_console, form_too_large
 from workspaced.event.delivery import DeliveryWorker, WebhookSettings
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
 from workspaced.http.context import AppContext
@@ -186,6 +187,9 @@ def create_app(
         limited = BodyLimit(dialect_app, max_body_bytes, dialect_too_large(spec.too_large))
         served = with_cors(limited, cors_origins)
         mounts.extend((prefix, served) for prefix in spec.prefixes)
+    # The admin console (docs/console.md): HTML pages over the same domain services.
+    console = BodyLimit(create_console(context), max_body_bytes, dialect_too_large(form_too_large))
+    mounts.append(("/console", console))
 
     @root.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

@@ -88,6 +88,16 @@ def _find_invite(session: Session, token: str) -> tuple[Organization, Invite]:
     return org, invite
 
 
+def preview(session: Session, token: str) -> InviteView:
+    """The invitation a token stands for, as its holder may see it before accepting (the
+    token is the invitee's credential: nobody else has it, rule 2)."""
+    org, invite = _find_invite(session, token)
+    workspace = workspaces.find_by_ref(session, invite.org_id, str(invite.workspace_id))
+    names = roles.display_names(session, org.id)
+    slug = workspace.slug if workspace is not None else str(invite.workspace_id)
+    return view_of(invite, org.slug, slug, names, clock.now())
+
+
 def _refuse_unusable(state: str, *, is_member: bool) -> None:
     """409 for an invitee who is already a member (also the loser of a double accept),
     400 FAILED_PRECONDITION for an invite that is no longer pending."""

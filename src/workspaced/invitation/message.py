@@ -13,11 +13,15 @@ Hello,
 {inviter} invited you to the workspace "{workspace}" of the organization "{organization}"
 as {role}. The invitation is valid until {expire_time}.
 
+To accept in your browser, signed in to your account or creating one, open
+
+    {console_url}
+
 Your invitation token (keep it to yourself: whoever holds it can accept):
 
     {token}
 
-To accept, signed in to your account or creating one, send it to
+To accept through the API instead, send it to
 
     POST {accept_url}
 
@@ -45,6 +49,8 @@ def compose(
 ) -> tuple[str, str]:
     """Subject and body of the invitation email."""
     accept_url = public_url.rstrip("/") + "/api/v1/invites:accept"
+    # The admin console's page for it (the token is URL-safe: base64url).
+    console_url = public_url.rstrip("/") + "/console/invitations/accept?token=" + token
     body = json.dumps({"invite_token": token, "display_name": "Your Name"})
     subject = SUBJECT.format(workspace=workspace, organization=organization)
     text = BODY.format(
@@ -55,6 +61,7 @@ def compose(
         expire_time=expire_time,
         token=token,
         accept_url=accept_url,
+        console_url=console_url,
         body=body,
     )
     return subject, text

@@ -3,6 +3,7 @@
 from workspaced.models.api_key import ApiKey
 from workspaced.models.audit_event import AuditEvent
 from workspaced.models.base import Base
+from workspaced.models.console_session import ConsoleSession
 from workspaced.models.event import Event
 from workspaced.models.invite import Invite
 from workspaced.models.job_lease import JobLease
@@ -24,6 +25,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "ConsoleSession",
     "Event",
     "Invite",
     "JobLease",

@@ -1,0 +1,267 @@
+"""The console over HTTP: sign-in, sessions, cookies and headers, CSRF, and the pages'
+actions going through the domain (its refusals shown on the page)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.console.console_support import csrf_of, post_form, sign_in
+from tests.mail_support import Mailbox
+from tests.support import World, issue_api_key, principal_of
+from workspaced.console.app import CONTENT_SECURITY_POLICY
+from workspaced.http.app import create_app
+from workspaced.kit.db import Database
+from workspaced.mail import MailSettings
+from workspaced.models import AuditEvent, ConsoleSession, Workspace
+
+
+def _count(database: Database, model: type[object]) -> int:
+    with database.read() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_anonymous_pages_redirect_to_sign_in(client: TestClient) -> None:
+    response = client.get("/console/orgs/acme/workspaces?filter=x", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        "/console/sign-in?next=/console/orgs/acme/workspaces%3Ffilter%3Dx"
+    )
+    assert client.get("/console", follow_redirects=False).headers["location"] == (
+        "/console/sign-in"
+    )
+
+
+def test_every_console_response_carries_the_policy_and_no_store(
+    client: TestClient, world: World
+) -> None:
+    owner = world.person("acme")
+    for response in (
+        client.get("/console/sign-in"),
+        client.get("/console/orgs/acme/workspaces", follow_redirects=False),
+        client.get("/console/nowhere"),
+        sign_in(client, owner.token),
+        client.get("/console/orgs/acme/workspaces"),
+    ):
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    page = client.get("/console/orgs/acme/workspaces").text
+    assert "<style" not in page and "style=" not in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page), "inline script"
+    assert client.get("/console/static/console.css").status_code == 200
+
+
+def test_session_cookie_flags(client: TestClient, world: World, database: Database) -> None:
+    owner = world.person("acme")
+    response = sign_in(client, owner.token)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("wsd_console_session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/console" in cookie
+    assert "Secure" not in cookie  # plain http, public URL http
+    session_id = cookie.split(";")[0].split("=", 1)[1]
+    with database.read() as session:
+        stored = session.scalars(select(ConsoleSession)).one()
+    assert session_id.encode() not in stored.id_sha256  # only its digest is stored
+
+    https = create_app(database, mail=MailSettings(smtp_url="log:"))
+    with TestClient(https, base_url="https://testserver") as secure_client:
+        assert "Secure" in sign_in(secure_client, owner.token).headers["set-cookie"]
+
+
+def test_api_keys_and_bad_tokens_do_not_sign_in(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    _, key = issue_api_key(database, owner, ["workspaces:get"])
+    refused = sign_in(client, key)
+    assert refused.status_code == 400
+    assert "API keys are for services" in refused.text
+    assert "wsd_" in refused.text
+    assert (
+        "set-cookie" not in refused.headers
+        or "wsd_console_session" not in (refused.headers["set-cookie"])
+    )
+    wrong = sign_in(client, owner.token[:-1] + ("A" if owner.token[-1] != "A" else "B"))
+    assert wrong.status_code == 400
+    assert _count(database, ConsoleSession) == 0
+
+
+def test_sign_out_deletes_the_session(client: TestClient, world: World, database: Database) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    assert _count(database, ConsoleSession) == 1
+    page = client.get("/console/orgs/acme/workspaces")
+    response = client.post(
+        "/console/sign-out", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert _count(database, ConsoleSession) == 0
+    assert client.get("/console/orgs/acme/workspaces", follow_redirects=False).status_code == 303
+
+
+def test_revoking_the_token_or_removing_the_user_ends_the_session(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    member = world.person("acme", org_role="member")
+    sign_in(client, member.token)
+    assert client.get("/console/orgs/acme/workspaces").status_code == 200
+    # Revoked through the API, with the same token.
+    token_id = principal_of(database, member).token_id
+    assert client.delete(f"/api/v1/me/tokens/{token_id}", headers=member.headers).is_success
+    gone = client.get("/console/orgs/acme/workspaces", follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/console/sign-in")
+
+    other = world.person("acme", org_role="member")
+    client.cookies.clear()
+    sign_in(client, other.token)
+    assert client.get("/console/orgs/acme/workspaces").status_code == 200
+    removed = client.delete(
+        f"/api/v1/organizations/acme/users/{other.user_id}", headers=owner.headers
+    )
+    assert removed.is_success
+    assert client.get("/console/orgs/acme/workspaces", follow_redirects=False).status_code == 303
+
+
+def test_posts_without_or_with_a_wrong_csrf_token_change_nothing(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    before = _count(database, Workspace), _count(database, AuditEvent)
+    for data in ({"title": "Sneaky"}, {"title": "Sneaky", "csrf_token": "wrong"}):
+        response = client.post("/console/orgs/acme/workspaces", data=data, follow_redirects=False)
+        assert response.status_code == 403
+        assert "Nothing was changed" in response.text
+    assert (_count(database, Workspace), _count(database, AuditEvent)) == before
+    # The sign-in form: a token from another browser (no matching cookie) is refused too.
+    client.cookies.clear()
+    forged = client.post("/console/sign-in", data={"csrf_token": "x" * 43, "token": owner.token})
+    assert forged.status_code == 403
+    assert _count(database, ConsoleSession) == 1
+
+
+def test_workspace_lifecycle_through_the_pages(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    created = post_form(client, listing, listing, {"title": "Design", "workspace_id": "design"})
+    assert created.status_code == 303
+    assert created.headers["location"].startswith("/console/orgs/acme/workspaces/design/members")
+    invalid = post_form(client, listing, listing, {"title": "Bad", "workspace_id": "Not A Slug"})
+    assert invalid.status_code == 400
+    assert 'id="create-workspace_id-error"' in invalid.text  # next to its field
+    uid = _uid(database)
+    renamed = post_form(client, listing, f"{listing}/{uid}/rename", {"title": "Design Team"})
+    assert renamed.status_code == 303
+    assert post_form(client, listing, f"{listing}/{uid}/delete", {}).status_code == 303
+    deleted = client.get(listing + "?show_deleted=true")
+    assert "Design Team" in deleted.text and "Undelete" in deleted.text
+    assert post_form(client, listing, f"{listing}/{uid}/undelete", {}).status_code == 303
+    page = client.get(listing + "?filter=" + 'title:"Team"' + "&order_by=title")
+    assert "Design Team" in page.text
+    bad = client.get(listing + "?filter=nonsense%20%3D")
+    assert bad.status_code == 400 and 'class="error"' in bad.text
+
+
+def _uid(database: Database) -> str:
+    with database.read() as session:
+        return str(session.scalars(select(Workspace.id).where(Workspace.slug == "design")).one())
+
+
+def test_members_page_explains_the_last_owner_rule(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    colleague = world.person("acme", org_role="member")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    post_form(client, listing, listing, {"title": "Ops", "workspace_id": "ops"})
+    members = f"{listing}/ops/members"
+    added = post_form(client, members, members, {"email": colleague.email, "role": "viewer"})
+    assert added.status_code == 303
+    assert colleague.email in client.get(members).text
+    unknown = post_form(client, members, members, {"email": "nobody@example.com", "role": "viewer"})
+    assert unknown.status_code in (400, 404)
+    assert 'class="error"' in unknown.text
+    demote = post_form(client, members, f"{members}/{owner.user_id}/role", {"role": "viewer"})
+    assert demote.status_code == 409
+    assert "must keep at least one owner" in demote.text
+    assert "Make someone else an owner first" in demote.text
+    changed = post_form(client, members, f"{members}/{colleague.user_id}/role", {"role": "editor"})
+    assert changed.status_code == 303
+    audit = client.get("/console/orgs/acme/audit?action=workspace.member.role_changed")
+    assert audit.status_code == 200
+    assert "workspace.member.role_changed" in audit.text
+    assert colleague.user_id in audit.text
+    removed = post_form(client, members, f"{members}/{colleague.user_id}/remove", {})
+    assert removed.status_code == 303
+    assert colleague.email not in client.get(members).text
+
+
+def test_invitation_mail_link_opens_the_console_and_creates_the_account(
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    post_form(client, listing, listing, {"title": "Sales", "workspace_id": "sales"})
+    invitations = f"{listing}/sales/invitations"
+    sent = post_form(
+        client, invitations, invitations, {"email": "new@example.com", "role": "editor"}
+    )
+    assert sent.status_code == 303
+    page = client.get(invitations).text
+    assert "new@example.com" in page and "Pending" in page
+    mail = mailbox.wait_for("new@example.com")[0]
+    token = mail.invite_token
+    assert f"http://127.0.0.1:8000/console/invitations/accept?token={token}" in mail.body
+    assert token not in page  # rule 2: the inviter never sees it
+
+    invitee = TestClient(client.app)
+    landing = invitee.get(f"/console/invitations/accept?token={token}")
+    assert landing.status_code == 200
+    assert "sales" in landing.text and "Workspace Editor" in landing.text
+    empty_name = invitee.post(
+        "/console/invitations/accept",
+        data={"csrf_token": csrf_of(landing.text), "token": token, "display_name": " "},
+    )
+    assert empty_name.status_code == 400 and 'id="accept-display_name-error"' in empty_name.text
+    accepted = invitee.post(
+        "/console/invitations/accept",
+        data={"csrf_token": csrf_of(landing.text), "token": token, "display_name": "New Person"},
+    )
+    assert accepted.status_code == 200
+    assert "wsd_" in accepted.text  # the first token, shown once
+    assert accepted.headers["cache-control"] == "no-store"
+    # ...and the new account is signed in to the console.
+    assert invitee.get("/console/orgs/acme/workspaces/sales/members").status_code == 200
+    assert "Accepted" in client.get(invitations).text
+    again = invitee.get(f"/console/invitations/accept?token={token}")
+    assert "can no longer be accepted" in again.text
+    missing = invitee.get("/console/invitations/accept?token=wsi_" + "A" * 64)
+    assert missing.status_code == 404
+
+
+def test_revoking_an_invitation(client: TestClient, world: World, mailbox: Mailbox) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    post_form(client, listing, listing, {"title": "Legal", "workspace_id": "legal"})
+    invitations = f"{listing}/legal/invitations"
+    post_form(client, invitations, invitations, {"email": "x@example.com", "role": "viewer"})
+    page = client.get(invitations).text
+    invite_id = re.search(r"invitations/([0-9a-f-]{36})/revoke", page)
+    assert invite_id
+    revoke = f"{invitations}/{invite_id.group(1)}/revoke"
+    assert post_form(client, invitations, revoke, {}).status_code == 303
+    assert "Revoked" in client.get(invitations + "?state=REVOKED").text
+    twice = post_form(client, invitations, revoke, {})
+    assert twice.status_code == 409 and 'class="error"' in twice.text
