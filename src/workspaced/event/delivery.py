@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -143,16 +143,19 @@ class DeliveryWorker:
         if free <= 0:
             return 0
         with self.database.read() as session:
+            # A literal, not a parameter: the index of due deliveries is partial (PENDING
+            # only), and SQLite uses it only for the same literal.
+            due = exists().where(
+                WebhookDelivery.endpoint_id == WebhookEndpoint.id,
+                WebhookDelivery.state == literal_column(f"'{PENDING}'"),
+                WebhookDelivery.next_attempt_time <= now,
+            )
             candidates = session.scalars(
-                select(WebhookDelivery.endpoint_id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(
-                    WebhookDelivery.state == PENDING,
-                    WebhookDelivery.next_attempt_time <= now,
-                    WebhookEndpoint.disabled.is_(False),
-                    _unclaimed(now),
-                )
-                .distinct()
+                select(WebhookEndpoint.id)
+                .where(WebhookEndpoint.disabled.is_(False), _unclaimed(now), due)
+                # In no fixed order: with more endpoints due than CONCURRENCY, the same
+                # first few would otherwise always win.
+                .order_by(func.random())
                 .limit(free + len(busy))
             ).all()
         started = 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspaced.kit.db import UTCDateTime, UUIDType
@@ -64,4 +64,14 @@ class WebhookDelivery(Base):
         # An event's deliveries: the purge keeps an event while any is left (and
         # PostgreSQL checks the foreign key through it when an event is deleted).
         Index("ix_webhook_deliveries_event", "event_pk"),
+        # The delivery workers' poll (woken by every change that writes a delivery) asks
+        # each endpoint whether anything is due: one seek, not a walk through a backlog
+        # that waits for its retry time.
+        Index(
+            "ix_webhook_deliveries_due",
+            "endpoint_id",
+            "next_attempt_time",
+            sqlite_where=text("state = 'PENDING'"),
+            postgresql_where=text("state = 'PENDING'"),
+        ),
     )
