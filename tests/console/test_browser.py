@@ -1,0 +1,127 @@
+"""The console in a real browser (headless Debian chromium, selenium) against a live
+`workspaced serve`: an owner signs in with a token, creates a workspace and invites a
+colleague; the colleague opens the mail's link in a second browser and accepts, creating
+their account; the owner changes their role and finds the change in the audit log.
+
+Screenshots of both browsers land in the test's tmp_path when a step fails.
+WORKSPACED_CONSOLE_SCREENSHOT=path also saves the members page there (docs/console-members.png).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.console.browser import (
+    browser,
+    fill,
+    require_browser,
+    screenshot,
+    submit,
+    wait_for,
+    wait_for_text,
+)
+from tests.mail_support import Mailbox
+from tests.support import World, live_server
+
+pytestmark = pytest.mark.slow
+_LINK = re.compile(r"https?://\S+(/console/invitations/accept\?token=\S+)")
+
+
+@pytest.fixture
+def browsers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[list[webdriver.Chrome]]:
+    require_browser()
+    opened: list[webdriver.Chrome] = []
+    with ExitStack() as stack:
+
+        def save_screenshots() -> None:
+            report = getattr(request.node, "rep_call", None)
+            if report is not None and report.failed:
+                for i, driver in enumerate(opened):
+                    screenshot(driver, tmp_path / f"browser-{i}.png")
+                    (tmp_path / f"browser-{i}.html").write_text(driver.page_source)
+
+        opened.append(stack.enter_context(browser()))
+        opened.append(stack.enter_context(browser(390, 844)))  # a phone's window
+        stack.callback(save_screenshots)  # runs first, while both browsers are open
+        yield opened
+
+
+def test_invite_accept_change_role_and_audit(
+    browsers: list[webdriver.Chrome], database_url: str, world: World, mailbox: Mailbox
+) -> None:
+    owner_browser, colleague_browser = browsers
+    owner = world.person("acme", email="olivia@example.com", name="Olivia Owner")
+    with live_server(database_url, smtp_url=mailbox.url) as base:
+        # The owner signs in with their personal access token.
+        owner_browser.get(base + "/console/")
+        wait_for(owner_browser, "form[action='/console/sign-in']")
+        fill(owner_browser, "Personal access token", owner.token)
+        submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Sign in']"))
+        wait_for_text(owner_browser, "h1", "Workspaces of acme")
+
+        # ...creates a workspace,
+        fill(owner_browser, "Title", "Launch Plan")
+        submit(
+            owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Create workspace']")
+        )
+        wait_for_text(owner_browser, ".notice", "The workspace was created.")
+        members_url = owner_browser.current_url.split("?")[0]
+
+        # ...and invites a colleague, who gets the mail.
+        owner_browser.find_element(By.LINK_TEXT, "Invitations").click()
+        wait_for_text(owner_browser, "h2", "Invite someone")
+        fill(owner_browser, "Email", "colin@example.com")
+        Select(owner_browser.find_element(By.ID, "send-role")).select_by_visible_text(
+            "Workspace Viewer"
+        )
+        submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Send invitation']"))
+        wait_for_text(owner_browser, "#invitations", "colin@example.com")
+        mail = mailbox.wait_for("colin@example.com")[0]
+        link = _LINK.search(mail.body)
+        assert link, mail.body
+
+        # The colleague opens the link in another browser and creates their account.
+        colleague_browser.get(base + link.group(1))
+        wait_for_text(colleague_browser, "#invitation-state", "Pending")
+        fill(colleague_browser, "Your name", "Colin Colleague")
+        submit(
+            colleague_browser,
+            colleague_browser.find_element(By.XPATH, "//button[.='Create my account and accept']"),
+        )
+        wait_for_text(colleague_browser, ".notice", "You accepted the invitation")
+        assert wait_for(colleague_browser, "#new-token").get_attribute("value") or "".startswith(
+            "wsd_"
+        )
+        colleague_browser.find_element(By.LINK_TEXT, "Go to the workspace").click()
+        wait_for_text(colleague_browser, "#members", "Colin Colleague")
+        # Readable on a phone: nothing wider than the window.
+        assert colleague_browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
+
+        # The owner makes the colleague an editor.
+        owner_browser.get(members_url)
+        row = wait_for(owner_browser, "tr[data-email='colin@example.com']")
+        Select(row.find_element(By.TAG_NAME, "select")).select_by_visible_text("Workspace Editor")
+        submit(owner_browser, row.find_element(By.XPATH, ".//button[.='Change role']"))
+        wait_for_text(owner_browser, ".notice", "The member's role was changed.")
+        wait_for_text(owner_browser, "tr[data-email='colin@example.com'] .role", "Workspace Editor")
+        saved = os.environ.get("WORKSPACED_CONSOLE_SCREENSHOT")
+        if saved:
+            screenshot(owner_browser, Path(saved))
+
+        # ...and finds the change in the audit log.
+        owner_browser.find_element(By.LINK_TEXT, "Audit log").click()
+        fill(owner_browser, "Action", "workspace.member.role_changed")
+        submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Apply']"))
+        wait_for_text(owner_browser, "#audit-events", "workspace.member.role_changed")
+        assert "editor" in owner_browser.find_element(By.ID, "audit-events").text

@@ -1,0 +1,192 @@
+"""The console's isolation matrix: every console route (read from the console app's route
+table, so a new page is covered at once) for each kind of caller.
+
+The API's matrix (tests/safety/test_isolation_matrix.py) calls routes with bearer tokens
+and compares dialect error envelopes; console routes take a session cookie and answer
+HTML, so they get this matrix of their own:
+- anonymous: every page redirects to sign-in, every post changes nothing;
+- another organization's signed-in owner: every organization page answers 404, exactly as
+  for an organization that does not exist;
+- a member who is a workspace viewer: the organization's admin pages (audit log,
+  settings) answer 403 as the API does, and the admin posts change nothing;
+- every post without the session's CSRF token answers 403 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.console.console_support import csrf_of, post_form, sign_in
+from tests.dialects.test_route_security import api_routes
+from tests.support import Person, World
+from workspaced.console.app import create_console
+from workspaced.http.context import AppContext
+from workspaced.kit.db import Database
+from workspaced.mail import MailSettings
+from workspaced.models import AuditEvent, ConsoleSession, Invite, Workspace, WorkspaceMembership
+
+# Routes anyone may open: the sign-in form, the invitation link (the token in it is the
+# credential), the front door (which redirects).
+PUBLIC = {
+    ("GET", "/console"),
+    ("GET", "/console/"),
+    ("GET", "/console/sign-in"),
+    ("POST", "/console/sign-in"),
+    ("GET", "/console/invitations/accept"),
+    ("POST", "/console/invitations/accept"),
+}
+# Organization pages only its owners and admins reach.
+ADMIN_ONLY = {
+    "/console/orgs/{org}/audit",
+    "/console/orgs/{org}/settings",
+    "/console/orgs/{org}/settings/rename",
+    "/console/orgs/{org}/settings/transfer",
+}
+
+
+def console_routes(database: Database) -> list[tuple[str, str]]:
+    app = create_console(AppContext.load(database, MailSettings()))
+    routes = api_routes(list(app.app.routes))  # type: ignore[attr-defined]
+    found = [(method, route.path) for route in routes for method in sorted(route.methods)]
+    assert len(found) > 15
+    return found
+
+
+class World2:
+    def __init__(self, world: World, client: TestClient) -> None:
+        self.owner = world.person("acme")
+        self.viewer = world.person("acme", org_role="member")
+        self.outsider = world.person("zenith")
+        sign_in(client, self.owner.token)
+        listing = "/console/orgs/acme/workspaces"
+        post_form(client, listing, listing, {"title": "Core", "workspace_id": "core"})
+        members = f"{listing}/core/members"
+        post_form(client, members, members, {"email": self.viewer.email, "role": "viewer"})
+        invitations = f"{listing}/core/invitations"
+        post_form(client, invitations, invitations, {"email": "i@example.com", "role": "viewer"})
+        page = client.get(invitations).text
+        found = re.search(r"invitations/([0-9a-f-]{36})/revoke", page)
+        assert found
+        self.invite_id = found.group(1)
+        client.cookies.clear()
+
+    def path(self, template: str, org: str = "acme") -> str:
+        return (
+            template.replace("{org}", org)
+            .replace("{workspace}", "core")
+            .replace("{user_id}", self.viewer.user_id)
+            .replace("{invite_id}", self.invite_id)
+        )
+
+
+@pytest.fixture
+def matrix(world: World, client: TestClient) -> Iterator[World2]:
+    yield World2(world, client)
+
+
+def _state(database: Database) -> tuple[int, ...]:
+    with database.read() as session:
+        return tuple(
+            int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for model in (AuditEvent, Workspace, WorkspaceMembership, Invite)
+        )
+
+
+def _session_as(client: TestClient, person: Person) -> str:
+    client.cookies.clear()
+    assert sign_in(client, person.token).status_code == 303
+    page = client.get("/console/organizations")
+    return csrf_of(page.text)
+
+
+def test_anonymous_callers_are_sent_to_sign_in(
+    matrix: World2, client: TestClient, database: Database
+) -> None:
+    before = _state(database)
+    for method, template in console_routes(database):
+        if (method, template) in PUBLIC:
+            continue
+        response = client.request(
+            method, matrix.path(template), data={"title": "x"}, follow_redirects=False
+        )
+        assert response.status_code == 303, (method, template)
+        assert response.headers["location"].startswith("/console/sign-in"), (method, template)
+    assert _state(database) == before
+
+
+def test_another_organizations_pages_answer_404(
+    matrix: World2, client: TestClient, database: Database
+) -> None:
+    csrf_token = _session_as(client, matrix.outsider)
+    before = _state(database)
+    checked = 0
+    for method, template in console_routes(database):
+        if "{org}" not in template:
+            continue
+        answers = []
+        for org in ("acme", "no-such-org"):
+            response = client.request(
+                method,
+                matrix.path(template, org),
+                data={"csrf_token": csrf_token, "title": "x", "email": "x@example.com"},
+                follow_redirects=False,
+            )
+            assert response.status_code == 404, (method, template, org, response.text[-300:])
+            answers.append(response.text.replace(org, "ORG"))
+        # Exactly the page a missing organization gets: nothing about acme leaks.
+        assert answers[0] == answers[1], (method, template)
+        checked += 1
+    assert checked >= 16
+    assert _state(database) == before
+
+
+def test_a_viewer_cannot_reach_the_admin_pages(
+    matrix: World2, client: TestClient, database: Database
+) -> None:
+    csrf_token = _session_as(client, matrix.viewer)
+    assert client.get("/console/orgs/acme/workspaces/core/members").status_code == 200
+    before = _state(database)
+    for method, template in console_routes(database):
+        if template not in ADMIN_ONLY:
+            continue
+        response = client.request(
+            method,
+            matrix.path(template),
+            data={"csrf_token": csrf_token, "display_name": "Taken", "user": matrix.viewer.email},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403, (method, template)
+    # The workspace's own admin actions are the domain's to refuse, on the page.
+    members = "/console/orgs/acme/workspaces/core/members"
+    refused = post_form(client, members, f"{members}/{matrix.owner.user_id}/remove", {})
+    assert refused.status_code == 403 and "Refused" in refused.text
+    assert _state(database) == before
+
+
+def test_every_post_needs_the_sessions_csrf_token(
+    matrix: World2, client: TestClient, database: Database
+) -> None:
+    _session_as(client, matrix.owner)
+    before = _state(database)
+    sessions_before = _count_sessions(database)
+    for method, template in console_routes(database):
+        if method != "POST":
+            continue
+        for token in (None, "forged" * 7):
+            data = {"title": "x", "email": "x@example.com", "role": "owner", "token": "x"}
+            if token is not None:
+                data["csrf_token"] = token
+            response = client.post(matrix.path(template), data=data, follow_redirects=False)
+            assert response.status_code == 403, (template, token)
+    assert _state(database) == before
+    assert _count_sessions(database) == sessions_before  # sign-out did not happen either
+
+
+def _count_sessions(database: Database) -> int:
+    with database.read() as session:
+        return int(session.scalar(select(func.count()).select_from(ConsoleSession)) or 0)
