@@ -186,7 +186,8 @@ def _outbox(plan: Plan, report: Report) -> None:
         with receiver.lock:
             times = list(receiver.times)
     rates = {label: common.median_rps(runs) for label, runs in results.items()}
-    without, with_ = rates["no endpoint (disabled)"], rates["an endpoint, all events, receiver refusing"]
+    without = rates["no endpoint (disabled)"]
+    with_ = rates["an endpoint, all events, receiver refusing"]
     delivering = rates["an endpoint, delivered meanwhile"]
     for label, runs in results.items():
         report.add(

@@ -152,7 +152,12 @@ class DeliveryWorker:
             )
             candidates = session.scalars(
                 select(WebhookEndpoint.id)
-                .where(WebhookEndpoint.disabled.is_(False), _unclaimed(now), due)
+                .where(
+                    WebhookEndpoint.disabled.is_(False),
+                    _unclaimed(now),
+                    or_(WebhookEndpoint.retry_time.is_(None), WebhookEndpoint.retry_time <= now),
+                    due,
+                )
                 # In no fixed order: with more endpoints due than CONCURRENCY, the same
                 # first few would otherwise always win.
                 .order_by(func.random())
@@ -307,7 +312,7 @@ class DeliveryWorker:
         if outcome.delivered:
             values.update(state=DELIVERED, delivered_time=now)
             if endpoint is not None:
-                endpoint.failing_since = None
+                endpoint.failing_since = endpoint.retry_time = None
         else:
             values["next_attempt_time"] = retry_at = now + self.settings.delay(attempt.attempts + 1)
             # The endpoint's later deliveries wait behind this one (commit order): they
@@ -323,6 +328,7 @@ class DeliveryWorker:
                 .execution_options(synchronize_session=False)
             )
             if endpoint is not None:
+                endpoint.retry_time = retry_at
                 endpoint.failing_since = endpoint.failing_since or now
                 if now - endpoint.failing_since >= DISABLE_AFTER:
                     endpoint.disabled = True

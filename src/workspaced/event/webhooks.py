@@ -372,12 +372,14 @@ def retry(
         .values(state=PENDING, next_attempt_time=now, delivered_time=None)
         .execution_options(synchronize_session="fetch")
     )
-    # The queue keeps its order: whatever is older goes first, so it is due now too.
+    # The queue keeps its order: whatever is older goes first, so it is due now too, and
+    # the endpoint's backoff ends.
     session.execute(
         in_org(update(WebhookDelivery), WebhookDelivery, org.id)
         .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.state == PENDING)
         .values(next_attempt_time=now)
         .execution_options(synchronize_session=False)
     )
+    endpoint.retry_time = None
     session.refresh(delivery)
     return DeliveryView(org.slug, delivery, event_id, event_type)

@@ -30,6 +30,10 @@ class WebhookEndpoint(Base):
     update_time: Mapped[datetime] = mapped_column(UTCDateTime)
     # Since when every attempt has failed (None: the last one succeeded).
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When a failing endpoint's queue is tried next (None: not failing). Changes made
+    # meanwhile add deliveries that are due at once, but behind the failed one: until
+    # then no worker claims the endpoint for them.
+    retry_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # A delivery worker that claimed the endpoint owns its queue until then (a lease: a
     # crashed worker's claim runs out). One worker per endpoint keeps its order.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

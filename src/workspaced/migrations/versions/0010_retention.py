@@ -1,5 +1,5 @@
 """retention: the indexes the purge finds expired rows by, and job_leases (one process
-runs the hourly purge at a time); the index of due webhook deliveries
+runs the hourly purge at a time)
 
 Revision ID: 0010
 Revises: 0009
@@ -20,7 +20,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PURGEABLE = sa.text("purge_time IS NOT NULL")
-DUE = sa.text("state = 'PENDING'")
 
 
 def upgrade() -> None:
@@ -34,13 +33,6 @@ def upgrade() -> None:
     op.create_index("ix_invites_org_state_expire", "invites", ["org_id", "state", "expire_time"])
     op.create_index("ix_mail_outbox_create", "mail_outbox", ["create_time"])
     op.create_index("ix_webhook_deliveries_event", "webhook_deliveries", ["event_pk"])
-    op.create_index(
-        "ix_webhook_deliveries_due",
-        "webhook_deliveries",
-        ["endpoint_id", "next_attempt_time"],
-        sqlite_where=DUE,
-        postgresql_where=DUE,
-    )
     op.create_index("ix_events_time", "events", ["time"])
     op.create_table(
         "job_leases",
@@ -55,7 +47,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("job_leases")
     op.drop_index("ix_events_time", table_name="events")
-    op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_event", table_name="webhook_deliveries")
     op.drop_index("ix_mail_outbox_create", table_name="mail_outbox")
     op.drop_index("ix_invites_org_state_expire", table_name="invites")
