@@ -13,6 +13,7 @@ from tests.mail_support import Mailbox
 from tests.support import World, issue_api_key, principal_of
 from workspaced.console.app import CONTENT_SECURITY_POLICY
 from workspaced.http.app import create_app
+from workspaced.http.rate_limits import RateLimitSettings
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
 from workspaced.models import AuditEvent, ConsoleSession, Workspace
@@ -265,3 +266,19 @@ def test_revoking_an_invitation(client: TestClient, world: World, mailbox: Mailb
     assert "Revoked" in client.get(invitations + "?state=REVOKED").text
     twice = post_form(client, invitations, revoke, {})
     assert twice.status_code == 409 and 'class="error"' in twice.text
+
+
+def test_sign_in_attempts_are_limited_per_address(database: Database, world: World) -> None:
+    owner = world.person("acme")
+    app = create_app(
+        database,
+        mail=MailSettings(smtp_url="log:"),
+        rate_limits=RateLimitSettings(per_credential=1000, per_address=3, window_s=60),
+    )
+    with TestClient(app) as limited:
+        answers = [sign_in(limited, "wsd_" + "A" * 40).status_code for _ in range(3)]
+        assert answers == [400, 400, 400]
+        refused = sign_in(limited, owner.token)  # even the right token, past the limit
+        assert refused.status_code == 429
+        assert "Too many attempts" in refused.text
+    assert _count(database, ConsoleSession) == 0

@@ -25,7 +25,7 @@ from workspaced.console.web import (
     set_cookie,
     status_of,
 )
-from workspaced.kit.errors import DomainError, InvalidArgument
+from workspaced.kit.errors import DomainError
 from workspaced.organization import repository as organization_rows
 
 router = APIRouter()
@@ -80,17 +80,12 @@ async def sign_in_form(request: Request, next: NextParam = "") -> Response:
 
 def _open(request: Request, token: str) -> OpenedSession:
     context = context_of(request)
-    limits = context.rate_limits
-    address = request.client.host if request.client else None
-    try:
-        with context.database.write() as session:
-            return sessions.open_session(session, token)
-    except InvalidArgument:
-        # A failed attempt counts against the address, as a bad bearer token does in the
-        # API (its own transaction: never inside the write that failed).
-        if limits is not None:
-            limits.address(address)
-        raise
+    if context.rate_limits is not None:
+        # Every attempt counts against the client address, before the token is looked
+        # up: past the limit nothing is checked, so a refusal tells a guesser nothing.
+        context.rate_limits.address(request.client.host if request.client else None)
+    with context.database.write() as session:
+        return sessions.open_session(session, token)
 
 
 @router.post(PREFIX + "/sign-in")
