@@ -1,7 +1,8 @@
 """The console in a real browser (headless Debian chromium, selenium) against a live
 `workspaced serve`: an owner signs in with a token, creates a workspace and invites a
 colleague; the colleague opens the mail's link in a second browser and accepts, creating
-their account; the owner changes their role and finds the change in the audit log.
+their account; the owner changes their role, finds the change in the audit log, and
+creates and revokes an API key.
 
 Screenshots of both browsers land in the test's tmp_path when a step fails.
 WORKSPACED_CONSOLE_SCREENSHOT=path also saves the members page there (docs/console-members.png).
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.console.browser import (
     browser,
@@ -125,3 +127,18 @@ def test_invite_accept_change_role_and_audit(
         submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Apply']"))
         wait_for_text(owner_browser, "#audit-events", "workspace.member.role_changed")
         assert "editor" in owner_browser.find_element(By.ID, "audit-events").text
+
+        # An API key: its secret shown once, then revoked (after the browser's confirm).
+        owner_browser.find_element(By.LINK_TEXT, "API keys").click()
+        fill(owner_browser, "Name", "ci-backend")
+        owner_browser.find_element(By.XPATH, "//label[code='workspaces:get']").click()
+        submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Create key']"))
+        assert (wait_for(owner_browser, "#new-key").get_attribute("value") or "").startswith("wsk_")
+        revoke = owner_browser.find_element(By.XPATH, "//button[.='Revoke']")
+        page = owner_browser.find_element(By.TAG_NAME, "html")
+        revoke.click()
+        WebDriverWait(owner_browser, 10).until(expected_conditions.alert_is_present())
+        owner_browser.switch_to.alert.accept()
+        WebDriverWait(owner_browser, 10).until(expected_conditions.staleness_of(page))
+        wait_for_text(owner_browser, ".notice", "The API key was revoked")
+        assert "ci-backend" not in owner_browser.find_element(By.ID, "api-keys").text

@@ -46,6 +46,8 @@ ADMIN_ONLY = {
     "/console/orgs/{org}/settings",
     "/console/orgs/{org}/settings/rename",
     "/console/orgs/{org}/settings/transfer",
+    "/console/orgs/{org}/api-keys",
+    "/console/orgs/{org}/api-keys/{key_id}/revoke",
 }
 
 
@@ -73,6 +75,11 @@ class World2:
         found = re.search(r"invitations/([0-9a-f-]{36})/revoke", page)
         assert found
         self.invite_id = found.group(1)
+        keys = "/console/orgs/acme/api-keys"
+        post_form(client, keys, keys, {"display_name": "k", "permission:workspaces:get": "on"})
+        key = re.search(r"api-keys/([0-9a-f-]{36})/revoke", client.get(keys).text)
+        assert key
+        self.key_id = key.group(1)
         client.cookies.clear()
 
     def path(self, template: str, org: str = "acme") -> str:
@@ -81,6 +88,7 @@ class World2:
             .replace("{workspace}", "core")
             .replace("{user_id}", self.viewer.user_id)
             .replace("{invite_id}", self.invite_id)
+            .replace("{key_id}", self.key_id)
         )
 
 

@@ -282,3 +282,29 @@ def test_sign_in_attempts_are_limited_per_address(database: Database, world: Wor
         assert refused.status_code == 429
         assert "Too many attempts" in refused.text
     assert _count(database, ConsoleSession) == 0
+
+
+def test_api_keys_secret_shown_once_and_revoked(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    keys = "/console/orgs/acme/api-keys"
+    none_picked = post_form(client, keys, keys, {"display_name": "backend"})
+    assert none_picked.status_code == 400 and "at least one permission" in none_picked.text
+    created = post_form(
+        client, keys, keys, {"display_name": "backend", "permission:workspaces:get": "on"}
+    )
+    assert created.status_code == 200
+    secret = re.search(r'value="(wsk_[A-Za-z0-9]+)"', created.text)
+    assert secret
+    assert created.headers["cache-control"] == "no-store"
+    listing = client.get(keys).text
+    assert "backend" in listing and secret.group(1) not in listing  # shown once
+    headers = {"Authorization": f"Bearer {secret.group(1)}"}
+    assert client.get("/api/v1/organizations/acme/workspaces", headers=headers).status_code == 200
+    key_id = re.search(r"api-keys/([0-9a-f-]{36})/revoke", listing)
+    assert key_id
+    revoked = post_form(client, keys, f"{keys}/{key_id.group(1)}/revoke", {})
+    assert revoked.status_code == 303
+    assert client.get("/api/v1/organizations/acme/workspaces", headers=headers).status_code == 401

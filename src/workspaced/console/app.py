@@ -11,7 +11,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workspaced.console.pages import audit, invitations, members, organizations, signin, workspaces
+from workspaced.console.pages import (
+    api_keys,
+    audit,
+    invitations,
+    members,
+    organizations,
+    signin,
+    workspaces,
+)
 from workspaced.console.web import (
     PREFIX,
     CsrfRefused,
@@ -68,7 +76,7 @@ def create_console(context: AppContext) -> ASGIApp:
         StaticFiles(directory=Path(__file__).parent / "static"),
         name="console-static",
     )
-    for module in (signin, organizations, workspaces, members, invitations, audit):
+    for module in (signin, organizations, workspaces, members, invitations, audit, api_keys):
         console.include_router(module.router)
 
     @console.exception_handler(SignInRequired)

@@ -237,6 +237,7 @@ NOTICES = {
     "invitation-revoked": "The invitation was revoked.",
     "organization-renamed": "The organization was renamed.",
     "ownership-transferred": "Ownership was transferred; you are now an admin.",
+    "api-key-revoked": "The API key was revoked: it stops working at once.",
 }
 
 
