@@ -3,13 +3,16 @@ route's AIP-160 filter does; newest first, paged with its keyset tokens."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from workspaced.audit import service as audit
+from workspaced.console.sessions import SignedIn
 from workspaced.console.web import PREFIX, Caller, FormErrors, context_of, render
+from workspaced.http.context import run_list_read
 from workspaced.kit.errors import InvalidArgument
 from workspaced.kit.pagination import PageRequest
 from workspaced.organization import service as organizations
@@ -52,7 +55,7 @@ def audit_filter(actor: str, action: str, resource: str, after: str, before: str
 
 
 @router.get(PREFIX + "/orgs/{org}/audit")
-def audit_log(
+async def audit_log(
     request: Request,
     org: str,
     caller: Caller,
@@ -63,7 +66,6 @@ def audit_log(
     before: Text = "",
     page_token: Annotated[str, Query(max_length=4096)] = "",
 ) -> Response:
-    context = context_of(request)
     fields = {
         "actor": actor,
         "action": action,
@@ -72,6 +74,15 @@ def audit_log(
         "before": before,
     }
     fields = {name: value.strip() for name, value in fields.items()}
+    page = partial(audit_page, request, caller, org, fields, page_token)
+    # A filtered page may scan: it waits for a scan slot, as the API's does (SPEC §6).
+    return await run_list_read(page, filtered=any(fields.values()))
+
+
+def audit_page(
+    request: Request, caller: SignedIn, org: str, fields: dict[str, str], page_token: str
+) -> Response:
+    context = context_of(request)
     errors, status_code = None, 200
     with context.database.read() as session:
         # Owners and admins only (members 403, outsiders 404): the domain decides.

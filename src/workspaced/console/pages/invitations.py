@@ -29,6 +29,7 @@ from workspaced.console.web import (
     set_cookie,
     status_of,
 )
+from workspaced.http.context import run_list_read
 from workspaced.invitation import acceptance
 from workspaced.invitation import service as invitations
 from workspaced.invitation.acceptance import Acceptance
@@ -86,7 +87,7 @@ def invitation_page(
 
 
 @router.get(PREFIX + "/orgs/{org}/workspaces/{workspace}/invitations")
-def invitation_list(
+async def invitation_list(
     request: Request,
     org: str,
     workspace: str,
@@ -94,7 +95,10 @@ def invitation_list(
     state: Text = "",
     page_token: Text = "",
 ) -> Response:
-    return invitation_page(request, caller, org, workspace, state=state, page_token=page_token)
+    page = partial(
+        invitation_page, request, caller, org, workspace, state=state, page_token=page_token
+    )
+    return await run_list_read(page, filtered=bool(state))
 
 
 def _back(org: str, workspace: str) -> str:

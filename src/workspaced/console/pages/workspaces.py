@@ -3,6 +3,7 @@ undelete."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -19,6 +20,7 @@ from workspaced.console.web import (
     render,
     status_of,
 )
+from workspaced.http.context import run_list_read
 from workspaced.kit.errors import DomainError, InvalidArgument
 from workspaced.kit.pagination import PageRequest
 from workspaced.organization import service as organizations
@@ -86,7 +88,7 @@ def workspace_list_page(
 
 
 @router.get(PREFIX + "/orgs/{org}/workspaces")
-def workspace_list(
+async def workspace_list(
     request: Request,
     org: str,
     caller: Caller,
@@ -95,7 +97,8 @@ def workspace_list(
     show_deleted: bool = False,
     page_token: Text = "",
 ) -> Response:
-    return workspace_list_page(
+    page = partial(
+        workspace_list_page,
         request,
         caller,
         org,
@@ -104,6 +107,8 @@ def workspace_list(
         show_deleted=show_deleted,
         page_token=page_token,
     )
+    # A filtered page may scan: it waits for a scan slot, as the API's does (SPEC §6).
+    return await run_list_read(page, filtered=bool(filter))
 
 
 def _refused(
