@@ -1,8 +1,8 @@
 """The console in a real browser (headless Debian chromium, selenium) against a live
 `workspaced serve`: an owner signs in with a token, creates a workspace and invites a
 colleague; the colleague opens the mail's link in a second browser and accepts, creating
-their account; the owner changes their role, finds the change in the audit log, and
-creates and revokes an API key.
+their account; the owner changes their role, finds the change in the audit log,
+creates and revokes an API key, and sees the revocation's webhook delivery.
 
 Screenshots of both browsers land in the test's tmp_path when a step fails.
 WORKSPACED_CONSOLE_SCREENSHOT=path also saves the members page there (docs/console-members.png).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,6 +34,7 @@ from tests.console.browser import (
 )
 from tests.mail_support import Mailbox
 from tests.support import World, live_server
+from tests.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.slow
 _LINK = re.compile(r"https?://\S+(/console/invitations/accept\?token=\S+)")
@@ -58,11 +60,17 @@ def browsers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[list[we
 
 
 def test_invite_accept_change_role_and_audit(
-    browsers: list[webdriver.Chrome], database_url: str, world: World, mailbox: Mailbox
+    browsers: list[webdriver.Chrome],
+    database_url: str,
+    world: World,
+    mailbox: Mailbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     owner_browser, colleague_browser = browsers
     owner = world.person("acme", email="olivia@example.com", name="Olivia Owner")
-    with live_server(database_url, smtp_url=mailbox.url) as base:
+    # The receiver listens on loopback, which endpoints may use only when allowed.
+    monkeypatch.setenv("WORKSPACED_WEBHOOK_ALLOW_PRIVATE", "true")
+    with webhook_receiver() as receiver, live_server(database_url, smtp_url=mailbox.url) as base:
         # The owner signs in with their personal access token.
         owner_browser.get(base + "/console/")
         wait_for(owner_browser, "form[action='/console/sign-in']")
@@ -134,6 +142,15 @@ def test_invite_accept_change_role_and_audit(
         owner_browser.find_element(By.XPATH, "//label[code='workspaces:get']").click()
         submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Create key']"))
         assert (wait_for(owner_browser, "#new-key").get_attribute("value") or "").startswith("wsk_")
+        # ...with a webhook endpoint listening first, to see the revocation delivered.
+        owner_browser.find_element(By.LINK_TEXT, "Webhooks").click()
+        fill(owner_browser, "URL", receiver.url + "/hook")
+        submit(owner_browser, owner_browser.find_element(By.XPATH, "//button[.='Add endpoint']"))
+        assert (wait_for(owner_browser, "#new-secret").get_attribute("value") or "").startswith(
+            "whsec_"
+        )
+        owner_browser.find_element(By.LINK_TEXT, "API keys").click()
+        wait_for_text(owner_browser, "#api-keys", "ci-backend")
         revoke = owner_browser.find_element(By.XPATH, "//button[.='Revoke']")
         page = owner_browser.find_element(By.TAG_NAME, "html")
         revoke.click()
@@ -142,3 +159,15 @@ def test_invite_accept_change_role_and_audit(
         WebDriverWait(owner_browser, 10).until(expected_conditions.staleness_of(page))
         wait_for_text(owner_browser, ".notice", "The API key was revoked")
         assert "ci-backend" not in owner_browser.find_element(By.ID, "api-keys").text
+
+        # The endpoint's deliveries show the event and the receiver's answer.
+        receiver.wait("/hook", 1)
+        owner_browser.find_element(By.LINK_TEXT, "Webhooks").click()
+        owner_browser.find_element(By.LINK_TEXT, "Deliveries").click()
+        for _ in range(50):
+            if "Delivered" in wait_for(owner_browser, "#deliveries").text:
+                break
+            time.sleep(0.2)
+            owner_browser.refresh()
+        table = owner_browser.find_element(By.ID, "deliveries").text
+        assert "api_key.revoked" in table and "HTTP 200" in table

@@ -15,6 +15,7 @@ HTML, so they get this matrix of their own:
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -48,6 +49,10 @@ ADMIN_ONLY = {
     "/console/orgs/{org}/settings/transfer",
     "/console/orgs/{org}/api-keys",
     "/console/orgs/{org}/api-keys/{key_id}/revoke",
+    "/console/orgs/{org}/webhooks",
+    "/console/orgs/{org}/webhooks/{endpoint_id}/delete",
+    "/console/orgs/{org}/webhooks/{endpoint_id}/deliveries",
+    "/console/orgs/{org}/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
 }
 
 
@@ -80,6 +85,13 @@ class World2:
         key = re.search(r"api-keys/([0-9a-f-]{36})/revoke", client.get(keys).text)
         assert key
         self.key_id = key.group(1)
+        hooks = "/console/orgs/acme/webhooks"
+        # A public address literal (no DNS), for an event type nothing here emits.
+        endpoint = {"url": "https://93.184.215.14/hook", "event:role.deleted": "on"}
+        post_form(client, hooks, hooks, endpoint)
+        found_endpoint = re.search(r"webhooks/([0-9a-f-]{36})/deliveries", client.get(hooks).text)
+        assert found_endpoint
+        self.endpoint_id = found_endpoint.group(1)
         client.cookies.clear()
 
     def path(self, template: str, org: str = "acme") -> str:
@@ -89,6 +101,8 @@ class World2:
             .replace("{user_id}", self.viewer.user_id)
             .replace("{invite_id}", self.invite_id)
             .replace("{key_id}", self.key_id)
+            .replace("{endpoint_id}", self.endpoint_id)
+            .replace("{delivery_id}", str(uuid.uuid4()))
         )
 
 

@@ -4,6 +4,8 @@ actions going through the domain (its refusals shown on the page)."""
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -11,7 +13,9 @@ from sqlalchemy import func, select
 from tests.console.console_support import csrf_of, post_form, sign_in
 from tests.mail_support import Mailbox
 from tests.support import World, issue_api_key, principal_of
+from tests.webhook_receiver import webhook_receiver
 from workspaced.console.app import CONTENT_SECURITY_POLICY
+from workspaced.event.delivery import WebhookSettings
 from workspaced.http.app import create_app
 from workspaced.http.rate_limits import RateLimitSettings
 from workspaced.kit.db import Database
@@ -308,3 +312,39 @@ def test_api_keys_secret_shown_once_and_revoked(
     revoked = post_form(client, keys, f"{keys}/{key_id.group(1)}/revoke", {})
     assert revoked.status_code == 303
     assert client.get("/api/v1/organizations/acme/workspaces", headers=headers).status_code == 401
+
+
+def test_webhook_endpoint_deliveries_and_retry(database: Database, world: World) -> None:
+    owner = world.person("acme")
+    settings = WebhookSettings(
+        allow_private=True, retry_schedule=(timedelta(seconds=0.2),) * 3, poll_interval_s=0.05
+    )
+    app = create_app(database, mail=MailSettings(smtp_url="log:"), webhooks=settings)
+    with webhook_receiver() as receiver, TestClient(app) as client:
+        sign_in(client, owner.token)
+        hooks = "/console/orgs/acme/webhooks"
+        private = post_form(client, hooks, hooks, {"url": "not a url"})
+        assert private.status_code == 400 and 'id="create-url-error"' in private.text
+        created = post_form(
+            client, hooks, hooks, {"url": receiver.url + "/hook", "event:workspace.created": "on"}
+        )
+        assert created.status_code == 200
+        secret = re.search(
+            r'id="new-secret" type="text" readonly value="(whsec_[^"]+)"', created.text
+        )
+        assert secret and secret.group(1) not in client.get(hooks).text
+        listing = "/console/orgs/acme/workspaces"
+        post_form(client, listing, listing, {"title": "Hooked", "workspace_id": "hooked"})
+        receiver.wait("/hook", 1)
+        endpoint_id = re.search(r"webhooks/([0-9a-f-]{36})/deliveries", client.get(hooks).text)
+        assert endpoint_id
+        deliveries = f"{hooks}/{endpoint_id.group(1)}/deliveries"
+        deadline = time.monotonic() + 10
+        while "Delivered" not in (page := client.get(deliveries).text):
+            assert time.monotonic() < deadline, "the delivery was not recorded"
+            time.sleep(0.1)
+        assert "workspace.created" in page and "HTTP 200" in page
+        retry = re.search(r'action="([^"]+/retry)"', page)
+        assert retry
+        assert post_form(client, deliveries, retry.group(1), {}).status_code == 303
+        receiver.wait("/hook", 2)

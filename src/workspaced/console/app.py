@@ -18,6 +18,7 @@ from workspaced.console.pages import (
     members,
     organizations,
     signin,
+    webhooks,
     workspaces,
 )
 from workspaced.console.web import (
@@ -76,7 +77,16 @@ def create_console(context: AppContext) -> ASGIApp:
         StaticFiles(directory=Path(__file__).parent / "static"),
         name="console-static",
     )
-    for module in (signin, organizations, workspaces, members, invitations, audit, api_keys):
+    for module in (
+        signin,
+        organizations,
+        workspaces,
+        members,
+        invitations,
+        audit,
+        api_keys,
+        webhooks,
+    ):
         console.include_router(module.router)
 
     @console.exception_handler(SignInRequired)

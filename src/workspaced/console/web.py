@@ -238,6 +238,8 @@ NOTICES = {
     "organization-renamed": "The organization was renamed.",
     "ownership-transferred": "Ownership was transferred; you are now an admin.",
     "api-key-revoked": "The API key was revoked: it stops working at once.",
+    "endpoint-deleted": "The webhook endpoint was deleted.",
+    "delivery-retried": "The delivery will be attempted again now.",
 }
 
 
