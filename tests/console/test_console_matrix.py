@@ -54,6 +54,12 @@ ADMIN_ONLY = {
     "/console/orgs/{org}/webhooks/{endpoint_id}/deliveries",
     "/console/orgs/{org}/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",
 }
+# Pages every member reads whose forms only owners and admins may use.
+ADMIN_ONLY_POSTS = {
+    "/console/orgs/{org}/roles",
+    "/console/orgs/{org}/roles/{role_id}",
+    "/console/orgs/{org}/roles/{role_id}/delete",
+}
 
 
 def console_routes(database: Database) -> list[tuple[str, str]]:
@@ -85,6 +91,9 @@ class World2:
         key = re.search(r"api-keys/([0-9a-f-]{36})/revoke", client.get(keys).text)
         assert key
         self.key_id = key.group(1)
+        roles = "/console/orgs/acme/roles"
+        role = {"role_id": "auditor", "display_name": "Auditor", "permission:members:list": "on"}
+        assert post_form(client, roles, roles, role).status_code == 303
         hooks = "/console/orgs/acme/webhooks"
         # A public address literal (no DNS), for an event type nothing here emits.
         endpoint = {"url": "https://93.184.215.14/hook", "event:role.deleted": "on"}
@@ -102,6 +111,7 @@ class World2:
             .replace("{invite_id}", self.invite_id)
             .replace("{key_id}", self.key_id)
             .replace("{endpoint_id}", self.endpoint_id)
+            .replace("{role_id}", "auditor")
             .replace("{delivery_id}", str(uuid.uuid4()))
         )
 
@@ -174,7 +184,8 @@ def test_a_viewer_cannot_reach_the_admin_pages(
     assert client.get("/console/orgs/acme/workspaces/core/members").status_code == 200
     before = _state(database)
     for method, template in console_routes(database):
-        if template not in ADMIN_ONLY:
+        admin_only = template in ADMIN_ONLY or (method == "POST" and template in ADMIN_ONLY_POSTS)
+        if not admin_only:
             continue
         response = client.request(
             method,

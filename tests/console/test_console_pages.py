@@ -348,3 +348,35 @@ def test_webhook_endpoint_deliveries_and_retry(database: Database, world: World)
         assert retry
         assert post_form(client, deliveries, retry.group(1), {}).status_code == 303
         receiver.wait("/hook", 2)
+
+
+def test_custom_roles_create_edit_delete(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    roles = "/console/orgs/acme/roles"
+    assert "Workspace Viewer" in client.get(roles).text
+    role = {"role_id": "auditor", "display_name": "Auditor", "permission:members:list": "on"}
+    assert post_form(client, roles, roles, role).status_code == 303
+    clash = post_form(client, roles, roles, {**role, "display_name": "Other"})
+    assert clash.status_code == 409 and 'class="error"' in clash.text
+    bad = post_form(client, roles, roles, {**role, "role_id": "Bad Id"})
+    assert bad.status_code == 400 and 'id="create-role_id-error"' in bad.text
+    edit = f"{roles}/auditor"
+    page = client.get(edit).text
+    assert 'name="permission:members:list" checked' in page
+    changed = post_form(
+        client,
+        edit,
+        edit,
+        {
+            "display_name": "Auditor",
+            "permission:members:list": "on",
+            "permission:invites:list": "on",
+        },
+    )
+    assert changed.status_code == 303
+    assert "invites:list" in client.get(roles).text
+    assert post_form(client, roles, f"{edit}/delete", {}).status_code == 303
+    assert "Auditor" not in client.get(roles).text

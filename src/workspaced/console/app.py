@@ -17,6 +17,7 @@ from workspaced.console.pages import (
     invitations,
     members,
     organizations,
+    roles,
     signin,
     webhooks,
     workspaces,
@@ -86,6 +87,7 @@ def create_console(context: AppContext) -> ASGIApp:
         audit,
         api_keys,
         webhooks,
+        roles,
     ):
         console.include_router(module.router)
 

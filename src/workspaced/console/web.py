@@ -239,6 +239,9 @@ NOTICES = {
     "ownership-transferred": "Ownership was transferred; you are now an admin.",
     "api-key-revoked": "The API key was revoked: it stops working at once.",
     "endpoint-deleted": "The webhook endpoint was deleted.",
+    "role-created": "The role was created.",
+    "role-updated": "The role was changed.",
+    "role-deleted": "The role was deleted.",
     "delivery-retried": "The delivery will be attempted again now.",
 }
 
