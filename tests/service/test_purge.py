@@ -320,3 +320,21 @@ def test_one_process_of_the_deployment_purges_per_interval(database: Database) -
     assert first.run_if_due() is False
     clock.advance(every)
     assert second.run_if_due() is True
+
+
+def test_console_sessions_go_once_idle_or_past_their_lifetime(
+    world: World, database: Database
+) -> None:
+    from workspaced.console import sessions
+
+    owner = world.person("acme")
+    with database.write() as session:
+        sessions.open_session(session, owner.token)
+        sessions.open_session(session, owner.token)
+    assert purge(database).console_sessions == 0
+    clock.advance(sessions.IDLE_TIMEOUT + timedelta(minutes=1))
+    assert purge(database, dry_run=True).console_sessions == 2
+    assert purge(database).console_sessions == 2
+    with database.write() as session:  # a fresh one is kept
+        sessions.open_session(session, owner.token)
+    assert purge(database).console_sessions == 0

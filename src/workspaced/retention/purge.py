@@ -12,6 +12,7 @@ purge stopped halfway leaves a consistent database that the next run finishes).
 - Delivered webhook deliveries 30 days old, then events 30 days old that no delivery
   still needs (the feed keeps 30 days); sent or given-up mail 30 days old (it holds
   invitation links).
+- Console sessions once expired (idle or past their absolute lifetime).
 - Audit events older than the configured retention (kept forever by default).
 
 Like the delivery workers it acts for the operator (actor: the operator), across
@@ -32,6 +33,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select, tuple_,
 from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
+from workspaced.console import sessions
 from workspaced.event.outbox import DELIVERED
 from workspaced.invitation.repository import EXPIRED, PENDING
 from workspaced.invitation.service import resource_name as invite_resource_name
@@ -41,6 +43,7 @@ from workspaced.kit.tenancy import in_org
 from workspaced.models import (
     ApiKey,
     AuditEvent,
+    ConsoleSession,
     Event,
     Invite,
     MailMessage,
@@ -79,6 +82,7 @@ class PurgeCounts:
     webhook_deliveries: int = 0
     events: int = 0
     mail: int = 0
+    console_sessions: int = 0
     audit_events: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -162,6 +166,11 @@ class _Run:
         done = MailMessage.sent_time.is_not(None) | MailMessage.failed_time.is_not(None)
         return (MailMessage.create_time < self.outbox_before) & done
 
+    def _ended_sessions(self) -> ColumnElement[bool]:
+        return (ConsoleSession.expire_time <= self.now) | (
+            ConsoleSession.last_seen_time <= self.now - sessions.IDLE_TIMEOUT
+        )
+
     def _old_audit(self, org_id: uuid.UUID, kept: timedelta) -> ColumnElement[bool]:
         return (AuditEvent.org_id == org_id) & (AuditEvent.time < self.now - kept)
 
@@ -187,6 +196,8 @@ class _Run:
                 self.counts.webhook_deliveries += self._in_batches(WebhookDelivery, delivered)
             self.counts.events += self._in_batches(Event, self._old_events())
             self.counts.mail += self._in_batches(MailMessage, self._old_mail())
+            ended = self._ended_sessions()
+            self.counts.console_sessions += self._in_batches(ConsoleSession, ended)
         except _Stopped:
             pass
 
@@ -350,6 +361,7 @@ class _Run:
             for endpoint_id in self._endpoints():
                 c.webhook_deliveries += rows(WebhookDelivery, self._delivered(endpoint_id))
             c.mail += rows(MailMessage, self._old_mail())
+            c.console_sessions += rows(ConsoleSession, self._ended_sessions())
             # Events whose deliveries would all be gone once those are deleted.
             kept = exists().where(
                 (WebhookDelivery.event_pk == Event.id)
