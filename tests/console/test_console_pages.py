@@ -18,6 +18,7 @@ from workspaced.console.app import CONTENT_SECURITY_POLICY
 from workspaced.event.delivery import WebhookSettings
 from workspaced.http.app import create_app
 from workspaced.http.rate_limits import RateLimitSettings
+from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
 from workspaced.models import AuditEvent, ConsoleSession, Workspace
@@ -380,3 +381,45 @@ def test_custom_roles_create_edit_delete(
     assert "invites:list" in client.get(roles).text
     assert post_form(client, roles, f"{edit}/delete", {}).status_code == 303
     assert "Auditor" not in client.get(roles).text
+
+
+def test_sessions_end_after_12_hours_idle_or_7_days(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    home = "/console/orgs/acme/workspaces"
+    sign_in(client, owner.token)
+    clock.advance(timedelta(hours=11))
+    assert client.get(home).status_code == 200  # seen: the idle clock starts again
+    clock.advance(timedelta(hours=11))
+    assert client.get(home).status_code == 200
+    clock.advance(timedelta(hours=12, minutes=1))
+    assert client.get(home, follow_redirects=False).status_code == 303  # idle
+    sign_in(client, owner.token)
+    for _ in range(16):  # busy all week: the absolute limit still ends it
+        clock.advance(timedelta(hours=11))
+        client.get(home)
+    assert client.get(home, follow_redirects=False).status_code == 303
+    sign_in(client, owner.token)  # the token itself still works: the session ended
+    assert client.get(home).status_code == 200
+
+
+def test_organization_settings_rename_and_transfer(client: TestClient, world: World) -> None:
+    owner = world.person("acme")
+    admin = world.person("acme", org_role="admin")
+    sign_in(client, owner.token)
+    settings = "/console/orgs/acme/settings"
+    empty = post_form(client, settings, f"{settings}/rename", {"display_name": ""})
+    assert empty.status_code == 400 and 'id="rename-display_name-error"' in empty.text
+    renamed = post_form(client, settings, f"{settings}/rename", {"display_name": "Acme Inc."})
+    assert renamed.status_code == 303
+    assert "Acme Inc." in client.get(settings).text
+    stranger = post_form(client, settings, f"{settings}/transfer", {"user": "no@example.com"})
+    assert stranger.status_code == 400 and 'id="transfer-user-error"' in stranger.text
+    moved = post_form(client, settings, f"{settings}/transfer", {"user": admin.email})
+    assert moved.status_code == 303
+    # The former owner is an admin now: a second transfer is an owner's power.
+    again = post_form(client, settings, f"{settings}/transfer", {"user": admin.email})
+    assert again.status_code == 403 and "Refused" in again.text
+    organizations = client.get("/console/organizations").text
+    assert "admin" in organizations and "Open (current)" in organizations
