@@ -423,3 +423,17 @@ def test_organization_settings_rename_and_transfer(client: TestClient, world: Wo
     assert again.status_code == 403 and "Refused" in again.text
     organizations = client.get("/console/organizations").text
     assert "admin" in organizations and "Open (current)" in organizations
+
+
+def test_signing_in_again_replaces_the_session(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    first = sign_in(client, owner.token).headers["set-cookie"].split(";")[0]
+    second = sign_in(client, owner.token).headers["set-cookie"].split(";")[0]
+    assert first != second
+    assert _count(database, ConsoleSession) == 1
+    clock.advance(timedelta(days=8))
+    other = TestClient(client.app)
+    sign_in(other, owner.token)  # the ended session's row goes
+    assert _count(database, ConsoleSession) == 1

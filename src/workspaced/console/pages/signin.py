@@ -85,7 +85,10 @@ def _open(request: Request, token: str) -> OpenedSession:
         # up: past the limit nothing is checked, so a refusal tells a guesser nothing.
         context.rate_limits.address(request.client.host if request.client else None)
     with context.database.write() as session:
-        return sessions.open_session(session, token)
+        opened = sessions.open_session(session, token)
+        # A new id at every sign-in (no fixation), and the session it replaces ends.
+        sessions.close(session, request.cookies.get(SESSION_COOKIE))
+        return opened
 
 
 @router.post(PREFIX + "/sign-in")
