@@ -437,3 +437,50 @@ def test_signing_in_again_replaces_the_session(
     other = TestClient(client.app)
     sign_in(other, owner.token)  # the ended session's row goes
     assert _count(database, ConsoleSession) == 1
+
+
+def test_accepting_signed_in_as_the_invitee_or_as_someone_else(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
+    owner = world.person("acme")
+    invitee = world.person("acme", org_role="member")
+    someone = world.person("acme", org_role="member")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    post_form(client, listing, listing, {"title": "Docs", "workspace_id": "docs"})
+    invitations = f"{listing}/docs/invitations"
+    post_form(client, invitations, invitations, {"email": invitee.email, "role": "viewer"})
+    link = f"/console/invitations/accept?token={mailbox.invite_token(invitee.email)}"
+
+    wrong = TestClient(client.app)
+    sign_in(wrong, someone.token)
+    page = wrong.get(link)
+    assert "sent to another address" in page.text
+    refused = wrong.post(
+        "/console/invitations/accept",
+        data={"csrf_token": csrf_of(page.text), "token": link.split("=", 1)[1]},
+    )
+    assert refused.status_code == 403 and "different email address" in refused.text
+
+    anonymous = TestClient(client.app)
+    landing = anonymous.get(link).text
+    assert "/console/sign-in?next=%2Fconsole%2Finvitations%2Faccept%3Ftoken%3D" in landing
+    right = TestClient(client.app)
+    signed_in = right.post(
+        "/console/sign-in",
+        data={
+            "csrf_token": csrf_of(right.get("/console/sign-in").text),
+            "token": invitee.token,
+            "next": link,
+        },
+        follow_redirects=False,
+    )
+    assert signed_in.headers["location"] == link  # back to the invitation
+    page = right.get(link)
+    accepted = right.post(
+        "/console/invitations/accept",
+        data={"csrf_token": csrf_of(page.text), "token": link.split("=", 1)[1]},
+    )
+    assert accepted.status_code == 200 and "You accepted the invitation" in accepted.text
+    assert "wsd_" not in accepted.text  # their token already acts here: no new one
+    assert invitee.email in client.get(f"{listing}/docs/members").text
