@@ -189,7 +189,12 @@ class WaitCountingPool(QueuePool):
 
     def _do_get(self) -> ConnectionPoolEntry:
         on_wait = self.on_wait
-        if on_wait is None or self.checkedout() < self.size() + self._max_overflow:
+        # checkedout() < size() + max_overflow, read without the queue's lock (every
+        # request checks out a connection; the figure is approximate anyway).
+        if on_wait is None:
+            return super()._do_get()
+        idle = len(self._pool.queue)  # type: ignore[attr-defined]  # util.queue.Queue's deque
+        if self._overflow - idle < self._max_overflow:
             return super()._do_get()
         on_wait(1)
         try:
