@@ -16,7 +16,7 @@ from workspaced.http.rate_limits import (
     DEFAULT_WINDOW_S,
     RateLimitSettings,
 )
-from workspaced.http.server import MIN_HEADER_BYTES, ServerLimits
+from workspaced.http.server import DEFAULT_GRACE_S, MIN_HEADER_BYTES, ServerLimits
 from workspaced.mail import DEFAULT_MAIL_FROM, DEFAULT_SMTP_URL, MailSettings
 from workspaced.mail.transport import parse_smtp_url
 from workspaced.observability.tracing import MISSING_EXTRA, extra_installed
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     purge_interval: int = Field(default=3600, ge=0, le=7 * 86400)
     # SPEC §9 shutdown: on SIGTERM `serve` stops accepting connections, and gives requests
     # in flight (and webhook attempts) this many seconds to finish before it stops them.
-    shutdown_grace: int = Field(default=30, ge=1, le=3600)
+    shutdown_grace: int = Field(default=DEFAULT_GRACE_S, ge=1, le=3600)
     audit_retention_days: int = Field(default=0, ge=0, le=36500)
 
     @model_validator(mode="after")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 # hyper's smallest read buffer: a limit below it cannot be enforced.
 MIN_HEADER_BYTES = 8192
+# How long requests in flight get after SIGTERM (WORKSPACED_SHUTDOWN_GRACE).
+DEFAULT_GRACE_S = 30
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,13 @@ class ServerLimits:
 
 
 def serve(
-    target: str, *, host: str, port: int, workers: int, limits: ServerLimits, grace_s: int
+    target: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    limits: ServerLimits,
+    grace_s: int = DEFAULT_GRACE_S,
 ) -> None:
     """Serve the ASGI app that `target` ("module:factory") builds, until SIGTERM or SIGINT:
     then stop accepting, let requests in flight finish (a worker still busy after
