@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, literal_column, or_, select, update
 from sqlalchemy.engine import Connection
@@ -16,11 +17,13 @@ from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
 from workspaced.kit import clock
 from workspaced.kit.errors import Unauthenticated
 from workspaced.kit.prepared import PreparedSelect
+from workspaced.kit.tenancy import AnySelect
 from workspaced.models import ApiKey, OrganizationMembership, PersonalAccessToken, User
 
 # last_used_time is a hint for humans; writing it on every request would turn every
 # read into a write. Once a minute per token is precise enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+S = TypeVar("S", bound=AnySelect)
 
 
 def parse_authorization_header(value: str | None) -> str:
@@ -52,34 +55,40 @@ def looks_like_jwt(token: str) -> bool:
 _BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
 
 
-@lru_cache(maxsize=1)
-def _token_lookup() -> PreparedSelect:
-    # Built and compiled once (values are bound parameters): it runs on every request.
-    now = bindparam("now", type_=PersonalAccessToken.expire_time.type)
-    query = (
-        select(
-            PersonalAccessToken.id,
-            PersonalAccessToken.user_id,
-            PersonalAccessToken.org_id,
-            PersonalAccessToken.last_used_time,
-            User.email,
-        )
-        .join(User, User.id == PersonalAccessToken.user_id)
+def token_in_force(query: S, now: Any) -> S:
+    """`query`, which reads personal_access_tokens, joined to each token's user and to the
+    user's membership of the token's home organization, and kept to tokens that work at
+    `now`: neither revoked nor expired, and issued within that membership (a token issued
+    before the user's current membership began belongs to an earlier one that ended: it
+    never works again after a re-add). Every way of acting with a token checks this: the
+    bearer lookup, and console sessions opened with a token."""
+    return (
+        query.join(User, User.id == PersonalAccessToken.user_id)
         .join(
             OrganizationMembership,
             (OrganizationMembership.org_id == PersonalAccessToken.org_id)
             & (OrganizationMembership.user_id == PersonalAccessToken.user_id),
         )
         .where(
-            PersonalAccessToken.secret_sha256 == bindparam("digest"),
             PersonalAccessToken.revoke_time.is_(None),
-            # A token issued before its user's current membership began belongs to an
-            # earlier membership that ended: it never works again after a re-add.
             PersonalAccessToken.create_time >= OrganizationMembership.create_time,
             or_(PersonalAccessToken.expire_time.is_(None), PersonalAccessToken.expire_time > now),
         )
     )
-    return PreparedSelect(query)
+
+
+@lru_cache(maxsize=1)
+def _token_lookup() -> PreparedSelect:
+    # Built and compiled once (values are bound parameters): it runs on every request.
+    now = bindparam("now", type_=PersonalAccessToken.expire_time.type)
+    query = select(
+        PersonalAccessToken.id,
+        PersonalAccessToken.user_id,
+        PersonalAccessToken.org_id,
+        PersonalAccessToken.last_used_time,
+        User.email,
+    ).where(PersonalAccessToken.secret_sha256 == bindparam("digest"))
+    return PreparedSelect(token_in_force(query, now))
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from workspaced.auth import token_format
 from workspaced.authz.access import Principal
 from workspaced.kit import clock
 from workspaced.kit.errors import InvalidArgument, Unauthenticated
-from workspaced.models import ConsoleSession, OrganizationMembership, PersonalAccessToken, User
+from workspaced.models import ConsoleSession, PersonalAccessToken, User
 
 IDLE_TIMEOUT = timedelta(hours=12)
 ABSOLUTE_TIMEOUT = timedelta(days=7)
@@ -101,7 +101,7 @@ def resolve(session: Session, session_id: str | None) -> SignedIn | None:
     if not session_id or len(session_id) != _SESSION_ID_LENGTH or not session_id.isascii():
         return None
     now = clock.now()
-    row = session.execute(
+    query = (
         select(
             ConsoleSession.id_sha256,
             ConsoleSession.csrf_token,
@@ -112,21 +112,14 @@ def resolve(session: Session, session_id: str | None) -> SignedIn | None:
             User.email,
         )
         .join(PersonalAccessToken, PersonalAccessToken.id == ConsoleSession.token_id)
-        .join(User, User.id == PersonalAccessToken.user_id)
-        .join(
-            OrganizationMembership,
-            (OrganizationMembership.org_id == PersonalAccessToken.org_id)
-            & (OrganizationMembership.user_id == PersonalAccessToken.user_id),
-        )
         .where(
             ConsoleSession.id_sha256 == _digest(session_id),
             ConsoleSession.expire_time > now,
             ConsoleSession.last_seen_time > now - IDLE_TIMEOUT,
-            PersonalAccessToken.revoke_time.is_(None),
-            PersonalAccessToken.create_time >= OrganizationMembership.create_time,
-            or_(PersonalAccessToken.expire_time.is_(None), PersonalAccessToken.expire_time > now),
         )
-    ).first()
+    )
+    # A session acts as its token: it works exactly while the token would.
+    row = session.execute(auth.token_in_force(query, now)).first()
     if row is None:
         return None
     digest, csrf_token, last_seen, token_id, user_id, org_id, email = row
