@@ -25,7 +25,7 @@ from workspaced.event import webhooks
 from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.membership import service as memberships
-from workspaced.models import Invite, PersonalAccessToken, Role, WebhookDelivery
+from workspaced.models import Event, Invite, PersonalAccessToken, Role, WebhookDelivery
 from workspaced.organization import users as org_users
 from workspaced.workspace import service as workspaces
 
@@ -167,8 +167,26 @@ def build_world(database: Database) -> SafetyWorld:
         org_users.update_user(
             session, principal(org_owner), ORG_A, admin.user_id, org_role="member"
         )
-    with database.read() as session:
-        delivery_id = session.scalars(select(WebhookDelivery.id).limit(1)).one()
+    with database.write() as session:  # W's creation, as the delivery worker logs an attempt
+        event = session.scalars(
+            select(Event)
+            .where(Event.org_id == hook.endpoint.org_id, Event.type == "workspace.created")
+            .order_by(Event.id)
+            .limit(1)
+        ).one()
+        delivery_id = uuid.uuid4()
+        session.add(
+            WebhookDelivery(
+                org_id=event.org_id,
+                id=delivery_id,
+                endpoint_id=hook.endpoint.id,
+                event_pk=event.id,
+                state="PENDING",
+                attempts=1,
+                next_attempt_time=clock.now() + timedelta(hours=1),
+                create_time=clock.now(),
+            )
+        )
     return SafetyWorld(
         database,
         org_owner,

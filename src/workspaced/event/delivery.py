@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import exists, func, literal_column, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -37,6 +37,8 @@ from workspaced.event.outbox import DELIVERED, PENDING
 from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.ids import sortable_uuid
+from workspaced.kit.tenancy import in_org
 from workspaced.models import Event, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger("workspaced.webhooks")
@@ -75,14 +77,31 @@ class WebhookSettings:
         return self.retry_schedule[min(attempts, len(self.retry_schedule)) - 1]
 
 
+# Where an event sits in its organization's log, in commit order: (`Event.xid`, `Event.id`).
+Position = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class Attempt:
-    delivery_id: uuid.UUID
+    delivery_id: uuid.UUID  # a new id for an event past the cursor, its first attempt
     attempts: int
     url: str
+    event_pk: int
     event_id: str
     body: str
     signatures: list[str]  # secrets to sign with
+    # Set for an event read past the endpoint's cursor (no delivery row yet): the cursor
+    # moves there when the attempt is recorded. None for a PENDING row sent again.
+    position: Position | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What `_due` found: attempts to make in order, and where the cursor may move once
+    they are all delivered (past events of types the endpoint does not take)."""
+
+    attempts: list[Attempt]
+    skip_to: Position | None
 
 
 @dataclass(frozen=True)
@@ -143,20 +162,13 @@ class DeliveryWorker:
         if free <= 0:
             return 0
         with self.database.read() as session:
-            # A literal, not a parameter: the index of due deliveries is partial (PENDING
-            # only), and SQLite uses it only for the same literal.
-            due = exists().where(
-                WebhookDelivery.endpoint_id == WebhookEndpoint.id,
-                WebhookDelivery.state == literal_column(f"'{PENDING}'"),
-                WebhookDelivery.next_attempt_time <= now,
-            )
             candidates = session.scalars(
                 select(WebhookEndpoint.id)
                 .where(
                     WebhookEndpoint.disabled.is_(False),
                     _unclaimed(now),
                     or_(WebhookEndpoint.retry_time.is_(None), WebhookEndpoint.retry_time <= now),
-                    due,
+                    or_(_retries_due(now), _events_past_cursor(session)),
                 )
                 # In no fixed order: with more endpoints due than CONCURRENCY, the same
                 # first few would otherwise always win.
@@ -187,16 +199,17 @@ class DeliveryWorker:
     def _drain(self, endpoint_id: uuid.UUID) -> None:
         delivered = 0
         unrecorded: list[Outcome] = []
+        skip_to: Position | None = None  # the cursor's move, recorded with the next outcomes
         recorded_at = time.monotonic()
         try:
             while delivered < DRAIN:
-                if unrecorded:  # before reading the queue again, which would hold them
-                    self._record_all(endpoint_id, unrecorded)
-                    unrecorded, recorded_at = [], time.monotonic()
-                due = self._due(endpoint_id, DRAIN - delivered)
-                if not due:
+                if unrecorded or skip_to:  # before reading the queue again, which would hold them
+                    self._record_all(endpoint_id, unrecorded, skip_to)
+                    unrecorded, skip_to, recorded_at = [], None, time.monotonic()
+                batch = self._due(endpoint_id, DRAIN - delivered)
+                if not batch.attempts and batch.skip_to is None:
                     return
-                for attempt in due:
+                for attempt in batch.attempts:
                     if self._stopping.is_set():
                         return
                     outcome = self._send(attempt)
@@ -211,12 +224,13 @@ class DeliveryWorker:
                     if not outcome.delivered:
                         return
                     delivered += 1
+                skip_to = batch.skip_to
         except Exception:
             logger.exception("webhook delivery to endpoint %s failed unexpectedly", endpoint_id)
         finally:
             try:
-                if unrecorded:
-                    self._record_all(endpoint_id, unrecorded)
+                if unrecorded or skip_to:
+                    self._record_all(endpoint_id, unrecorded, skip_to)
                 with self.database.write() as session:
                     session.execute(
                         update(WebhookEndpoint)
@@ -230,35 +244,62 @@ class DeliveryWorker:
                 if delivered == DRAIN:
                     outbox.written.set()  # stopped at the batch's end: more may be waiting
 
-    def _due(self, endpoint_id: uuid.UUID, limit: int) -> list[Attempt]:
-        """The endpoint's oldest undelivered events, in commit order, up to the first that
-        is not due yet (read once for several attempts: one read per event cost the
-        write path a tenth of its rate when the delivery worker shares its core)."""
+    def _due(self, endpoint_id: uuid.UUID, limit: int) -> Batch:
+        """The endpoint's next attempts, in commit order: its PENDING deliveries (failed or
+        retried) up to the first not due yet; when it has none, the events of its types
+        past its cursor. Read once for several attempts: one read per event cost the write
+        path a tenth of its rate when the delivery worker shares its core."""
         now = clock.now()
         with self.database.read() as session:
             endpoint = session.get(WebhookEndpoint, endpoint_id)
             if endpoint is None or endpoint.disabled:
-                return []
-            query = (
+                return Batch([], None)
+            secrets = webhooks.signing_secrets(endpoint, now)
+
+            def attempt(event: Event, delivery: WebhookDelivery | None) -> Attempt:
+                body = json.dumps(outbox.payload(event), separators=(",", ":"), sort_keys=True)
+                return Attempt(
+                    delivery.id if delivery else sortable_uuid(),
+                    delivery.attempts if delivery else 0,
+                    endpoint.url,
+                    event.id,
+                    event.event_id,
+                    body,
+                    secrets,
+                    None if delivery else (event.xid, event.id),
+                )
+
+            retries = session.execute(
                 select(WebhookDelivery, Event)
                 .join(Event, Event.id == WebhookDelivery.event_pk)
                 .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == PENDING)
-            )
-            heads = session.execute(
-                committed_in_order(session, query).order_by(Event.xid, Event.id).limit(limit)
+                .order_by(Event.xid, Event.id)
+                .limit(limit)
             ).all()
-            secrets = webhooks.signing_secrets(endpoint, now)
-            due = []
-            for delivery, event in heads:
-                if delivery.next_attempt_time > now:
-                    break
-                body = json.dumps(outbox.payload(event), separators=(",", ":"), sort_keys=True)
-                due.append(
-                    Attempt(
-                        delivery.id, delivery.attempts, endpoint.url, event.event_id, body, secrets
-                    )
+            if retries:  # the cursor waits behind them
+                due = []
+                for delivery, event in retries:
+                    if delivery.next_attempt_time > now:
+                        break
+                    due.append(attempt(event, delivery))
+                return Batch(due, None)
+            events = session.scalars(
+                committed_in_order(
+                    session,
+                    in_org(select(Event), Event, endpoint.org_id).where(
+                        _past(endpoint.cursor_xid, endpoint.cursor_event)
+                    ),
                 )
-            return due
+                .order_by(Event.xid, Event.id)
+                .limit(limit)
+            ).all()
+            if not events:
+                return Batch([], None)
+            types = endpoint.event_types
+            return Batch(
+                [attempt(event, None) for event in events if not types or event.type in types],
+                (events[-1].xid, events[-1].id),
+            )
 
     def _send(self, attempt: Attempt) -> Outcome:
         """One attempt, not recorded yet."""
@@ -282,25 +323,25 @@ class DeliveryWorker:
             self.on_attempt(delivered)
         return Outcome(attempt, delivered, status, text, error, now)
 
-    def _record_all(self, endpoint_id: uuid.UUID, outcomes: list[Outcome]) -> None:
-        """Record attempts in one transaction, renewing the claim: it always covers the
-        next attempt (the lease, 60 s by default, is well above RECORD_EVERY_S plus an
-        attempt's 10 s timeout; a shorter one could let another worker start the queue
-        meanwhile: still at least once)."""
+    def _record_all(
+        self, endpoint_id: uuid.UUID, outcomes: list[Outcome], skip_to: Position | None = None
+    ) -> None:
+        """Record attempts in one transaction, moving the cursor past them (and on to
+        `skip_to`) and renewing the claim: it always covers the next attempt (the lease,
+        60 s by default, is well above RECORD_EVERY_S plus an attempt's 10 s timeout; a
+        shorter one could let another worker start the queue meanwhile: still at least
+        once)."""
         with self.database.write() as session:
             endpoint = session.get(WebhookEndpoint, endpoint_id)
-            if endpoint is not None:
-                endpoint.claimed_until = clock.now() + self.settings.lease
+            if endpoint is None:  # deleted meanwhile: nothing to record
+                return
+            endpoint.claimed_until = clock.now() + self.settings.lease
             for outcome in outcomes:
-                self._record(session, endpoint_id, endpoint, outcome)
+                self._record(session, endpoint, outcome)
+            if skip_to is not None:
+                _move_cursor(endpoint, skip_to)
 
-    def _record(
-        self,
-        session: Session,
-        endpoint_id: uuid.UUID,
-        endpoint: WebhookEndpoint | None,
-        outcome: Outcome,
-    ) -> None:
+    def _record(self, session: Session, endpoint: WebhookEndpoint, outcome: Outcome) -> None:
         attempt, now = outcome.attempt, outcome.time
         values: dict[str, Any] = {
             "attempts": attempt.attempts + 1,
@@ -311,34 +352,87 @@ class DeliveryWorker:
         }
         if outcome.delivered:
             values.update(state=DELIVERED, delivered_time=now)
-            if endpoint is not None:
-                endpoint.failing_since = endpoint.retry_time = None
+            endpoint.failing_since = endpoint.retry_time = None
         else:
-            values["next_attempt_time"] = retry_at = now + self.settings.delay(attempt.attempts + 1)
+            values.update(
+                state=PENDING, next_attempt_time=now + self.settings.delay(attempt.attempts + 1)
+            )
+            retry_at = values["next_attempt_time"]
             # The endpoint's later deliveries wait behind this one (commit order): they
             # come due with it, so the queue is not picked up again before then.
             session.execute(
                 update(WebhookDelivery)
                 .where(
-                    WebhookDelivery.endpoint_id == endpoint_id,
+                    WebhookDelivery.endpoint_id == endpoint.id,
                     WebhookDelivery.state == PENDING,
                     WebhookDelivery.next_attempt_time < retry_at,
                 )
                 .values(next_attempt_time=retry_at)
                 .execution_options(synchronize_session=False)
             )
-            if endpoint is not None:
-                endpoint.retry_time = retry_at
-                endpoint.failing_since = endpoint.failing_since or now
-                if now - endpoint.failing_since >= DISABLE_AFTER:
-                    endpoint.disabled = True
-                    logger.warning("webhook endpoint %s disabled: failing for 5 days", endpoint_id)
-        session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == attempt.delivery_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+            endpoint.retry_time = retry_at
+            endpoint.failing_since = endpoint.failing_since or now
+            if now - endpoint.failing_since >= DISABLE_AFTER:
+                endpoint.disabled = True
+                logger.warning("webhook endpoint %s disabled: failing for 5 days", endpoint.id)
+        if attempt.position is None:
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == attempt.delivery_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return
+        # The event's first attempt: its delivery row starts here, and the cursor moves
+        # past it (a failed one is PENDING now, and the queue waits behind it).
+        values.setdefault("next_attempt_time", now)
+        session.add(
+            WebhookDelivery(
+                org_id=endpoint.org_id,
+                id=attempt.delivery_id,
+                endpoint_id=endpoint.id,
+                event_pk=attempt.event_pk,
+                create_time=now,
+                **values,
+            )
         )
+        _move_cursor(endpoint, attempt.position)
+
+
+def _move_cursor(endpoint: WebhookEndpoint, position: Position) -> None:
+    if position > (endpoint.cursor_xid, endpoint.cursor_event):  # never back
+        endpoint.cursor_xid, endpoint.cursor_event = position
+
+
+def _past(cursor_xid: int, cursor_event: int) -> Any:
+    """Events after a position of the log."""
+    return or_(Event.xid > cursor_xid, (Event.xid == cursor_xid) & (Event.id > cursor_event))
+
+
+def _retries_due(now: datetime) -> Any:
+    """An endpoint has a PENDING delivery due (through the queue index)."""
+    return exists().where(
+        WebhookDelivery.endpoint_id == WebhookEndpoint.id,
+        WebhookDelivery.state == PENDING,
+        WebhookDelivery.next_attempt_time <= now,
+    )
+
+
+def _events_past_cursor(session: Session) -> Any:
+    """An endpoint's organization has a committed event past its cursor (one seek in the
+    log's (org_id, xid, id) index). Types are not looked at: the worker moves the cursor
+    past events the endpoint does not take."""
+    return committed_in_order(
+        session,
+        select(Event.id).where(
+            Event.org_id == WebhookEndpoint.org_id,
+            or_(
+                Event.xid > WebhookEndpoint.cursor_xid,
+                (Event.xid == WebhookEndpoint.cursor_xid)
+                & (Event.id > WebhookEndpoint.cursor_event),
+            ),
+        ),
+    ).exists()
 
 
 def _unclaimed(now: datetime) -> Any:

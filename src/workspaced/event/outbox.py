@@ -1,6 +1,9 @@
 """Writing events: `record` is called by `audit.record`, so every change that is audited
 writes its event in the same transaction (none for a rolled-back change, no change without
-its event), with a delivery row for each endpoint subscribed to its type.
+its event). That row is the whole outbox: each webhook endpoint reads the organization's
+events after its own cursor (`delivery.py`), so a change costs the same with or without
+endpoints subscribed to it (one delivery row per endpoint per event, written here, cost
+the write path ~40 % more WAL pages on SQLite; BENCHMARKS.md).
 
 Event types are the audit actions renamed to SPEC §7's vocabulary; audited actions that
 are not events (tokens, organization creation, which no endpoint can yet listen to) map to
@@ -15,13 +18,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as orm_event
-from sqlalchemy import literal_column, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from workspaced.kit import clock
 from workspaced.kit.ids import sortable_uuid
 from workspaced.kit.tenancy import in_org
-from workspaced.models import Event, WebhookDelivery, WebhookEndpoint
+from workspaced.models import Event, WebhookEndpoint
 
 # audit action -> event type
 EVENT_TYPES: dict[str, str] = {
@@ -54,8 +57,8 @@ ALL_TYPES = frozenset(EVENT_TYPES.values())
 PENDING = "PENDING"
 DELIVERED = "DELIVERED"
 
-# Set after a transaction that wrote deliveries commits: this process's delivery worker
-# wakes at once instead of at its next poll.
+# Set after a transaction that wrote an event some endpoint is ready to take commits: this
+# process's delivery worker wakes at once instead of at its next poll.
 written = threading.Event()
 
 
@@ -93,31 +96,28 @@ def record(
         data=data,
     )
     session.add(row)
-    endpoints = session.execute(
-        in_org(
-            select(WebhookEndpoint.id, WebhookEndpoint.event_types), WebhookEndpoint, org_id
-        ).where(WebhookEndpoint.disabled.is_(False))
-    ).all()
-    subscribed = [e.id for e in endpoints if not e.event_types or event_type in e.event_types]
-    if subscribed:
-        session.flush()  # the event's id
-        now = clock.now()
-        session.add_all(
-            WebhookDelivery(
-                org_id=org_id,
-                id=sortable_uuid(),
-                endpoint_id=endpoint_id,
-                event_pk=row.id,
-                state=PENDING,
-                attempts=0,
-                next_attempt_time=now,
-                create_time=now,
-            )
-            for endpoint_id in subscribed
+    # Only to wake this process's delivery worker at commit, rather than at its next poll:
+    # the endpoints themselves get nothing written (the event is their queue).
+    now = clock.now()
+    ready = session.execute(
+        in_org(select(WebhookEndpoint.event_types), WebhookEndpoint, org_id).where(
+            WebhookEndpoint.disabled.is_(False),
+            or_(WebhookEndpoint.retry_time.is_(None), WebhookEndpoint.retry_time <= now),
         )
-        if not orm_event.contains(session, "after_commit", _wake_worker):
-            orm_event.listen(session, "after_commit", _wake_worker, once=True)
+    ).scalars()
+    if any(not types or event_type in types for types in ready) and not orm_event.contains(
+        session, "after_commit", _wake_worker
+    ):
+        orm_event.listen(session, "after_commit", _wake_worker, once=True)
     return row
+
+
+def log_position(session: Session) -> tuple[Any, Any]:
+    """SQL for where the event log ends for the calling transaction: a new endpoint's
+    cursor, so it gets the events of changes committed after it and none before. On
+    PostgreSQL, events of transactions that started after this one and commit around it
+    are past it too (xid order): at least every event committed after the endpoint."""
+    return _transaction_id(session), select(func.coalesce(func.max(Event.id), 0)).scalar_subquery()
 
 
 def payload(row: Event) -> dict[str, Any]:

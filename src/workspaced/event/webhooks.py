@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from workspaced.audit import service as audit
 from workspaced.authz.access import Principal
+from workspaced.event import outbox
 from workspaced.event.outbox import ALL_TYPES, PENDING
 from workspaced.kit import clock
 from workspaced.kit.errors import InvalidArgument, NotFound
@@ -144,8 +145,11 @@ def create(
     types = _validate_types(event_types)
     check_text("description", description, DESCRIPTION_MAX, required=False)
     now = clock.now()
+    cursor_xid, cursor_event = outbox.log_position(session)
     endpoint = WebhookEndpoint(
         org_id=org.id,
+        cursor_xid=cursor_xid,
+        cursor_event=cursor_event,
         id=uuid.uuid4(),
         url=url,
         description=description,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false, text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workspaced.kit.db import UTCDateTime, UUIDType
@@ -37,12 +37,20 @@ class WebhookEndpoint(Base):
     # A delivery worker that claimed the endpoint owns its queue until then (a lease: a
     # crashed worker's claim runs out). One worker per endpoint keeps its order.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The position (`Event.xid`, `Event.id`) in the organization's event log of the last
+    # event this endpoint has been given: later events of its types are its queue. The
+    # change that writes an event writes nothing for the endpoints (SPEC §7's outbox is
+    # the event itself); the worker moves the cursor as it makes attempts.
+    cursor_xid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cursor_event: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (Index("ix_webhook_endpoints_org_create", "org_id", "create_time", "id"),)
 
 
 class WebhookDelivery(Base):
-    """One event for one endpoint: created with the event, attempted until delivered."""
+    """One event for one endpoint, as the delivery log shows it: written by the worker at
+    the first attempt. A PENDING one (failed, or retried by hand) is sent again before
+    anything past the endpoint's cursor, so the endpoint's order holds."""
 
     __tablename__ = "webhook_deliveries"
 
@@ -68,14 +76,4 @@ class WebhookDelivery(Base):
         # An event's deliveries: the purge keeps an event while any is left (and
         # PostgreSQL checks the foreign key through it when an event is deleted).
         Index("ix_webhook_deliveries_event", "event_pk"),
-        # The delivery workers' poll (woken by every change that writes a delivery) asks
-        # each endpoint whether anything is due: one seek, not a walk through a backlog
-        # that waits for its retry time.
-        Index(
-            "ix_webhook_deliveries_due",
-            "endpoint_id",
-            "next_attempt_time",
-            sqlite_where=text("state = 'PENDING'"),
-            postgresql_where=text("state = 'PENDING'"),
-        ),
     )

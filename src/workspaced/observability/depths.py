@@ -9,39 +9,54 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import ScalarSelect, Select, func, literal, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from workspaced.event.outbox import PENDING
 from workspaced.kit.db import Database
 from workspaced.kit.errors import DomainError
-from workspaced.models import MailMessage, WebhookDelivery, WebhookEndpoint
+from workspaced.models import Event, MailMessage, WebhookDelivery, WebhookEndpoint
 from workspaced.models.mail_message import PENDING_PREDICATE
 
 logger = logging.getLogger("workspaced.metrics")
 DEPTH_CAP = 100_000
 
-# Per endpoint, the deliveries still to send: the queue index (endpoint_id, state, ...)
-# answers each endpoint's count, where a count over `state` alone would scan every
-# delivery ever made. Each count is capped on its own (a subquery with a LIMIT).
+
+def _capped_count(query: Select[Any]) -> ScalarSelect[int]:
+    """How many rows `query` has, up to DEPTH_CAP, for each endpoint."""
+    return (
+        select(func.count())
+        .select_from(query.limit(DEPTH_CAP).correlate(WebhookEndpoint).subquery())
+        .scalar_subquery()
+    )
+
+
+# Per endpoint, what is still to send: its PENDING deliveries (failed or retried; the
+# queue index (endpoint_id, state, ...) answers each count), and the events of its
+# organization past its cursor (the log's (org_id, xid, id) index), whatever their type.
 _WEBHOOK_PENDING = select(
     func.coalesce(
         func.sum(
-            select(func.count())
-            .select_from(
-                select(literal(1))
-                .where(
+            _capped_count(
+                select(literal(1)).where(
                     WebhookDelivery.endpoint_id == WebhookEndpoint.id,
                     WebhookDelivery.state == PENDING,
                 )
-                .limit(DEPTH_CAP)
-                .correlate(WebhookEndpoint)
-                .subquery()
             )
-            .scalar_subquery()
+            + _capped_count(
+                select(literal(1)).where(
+                    Event.org_id == WebhookEndpoint.org_id,
+                    or_(
+                        Event.xid > WebhookEndpoint.cursor_xid,
+                        (Event.xid == WebhookEndpoint.cursor_xid)
+                        & (Event.id > WebhookEndpoint.cursor_event),
+                    ),
+                )
+            )
         ),
         0,
     )

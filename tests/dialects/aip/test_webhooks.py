@@ -13,15 +13,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from tests.mail_support import Mailbox
-from tests.support import Person, World, issue_api_key
+from tests.support import Person, World, issue_api_key, principal_of
 from tests.webhook_receiver import Receiver, webhook_receiver
+from workspaced.event import webhooks
 from workspaced.event.delivery import WebhookSettings
 from workspaced.http.app import create_app
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
+from workspaced.models import Event, WebhookDelivery, WebhookEndpoint
+from workspaced.workspace import service as workspaces
 
 ORG = "/api/v1/organizations/acme"
 HOOKS = f"{ORG}/webhooks"
@@ -50,6 +54,22 @@ def endpoint(client: TestClient, who: Person, url: str, **fields: Any) -> dict[s
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def delivery_log(
+    client: TestClient, who: Person, hook: dict[str, Any], count: int
+) -> list[dict[str, Any]]:
+    """The endpoint's delivery log once it holds `count` finished attempts (it trails a
+    delivered attempt: outcomes are recorded together, up to a second later)."""
+    deadline = time.monotonic() + 5
+    while True:
+        log: list[dict[str, Any]] = client.get(
+            f"{HOOKS}/{hook['webhook_id']}/deliveries", headers=who.headers
+        ).json()["deliveries"]
+        if len([d for d in log if d["state"] == "DELIVERED"]) >= count:
+            return log
+        assert time.monotonic() < deadline, log
+        time.sleep(0.05)
 
 
 def test_managing_endpoints(hooks_client: TestClient, world: World, receiver: Receiver) -> None:
@@ -215,9 +235,7 @@ def test_a_failing_receiver_gets_retries_with_the_same_id_and_delays_no_one_else
     ids = [r.headers["webhook-id"] for r in flaky]
     assert ids[0] == ids[1] == ids[2] and len(set(ids)) == 3  # same id on every attempt
     assert ids[2:] == [r.headers["webhook-id"] for r in steady_got]  # in order
-    log = hooks_client.get(
-        f"{HOOKS}/{steady['webhook_id']}/deliveries", headers=owner.headers
-    ).json()["deliveries"]
+    log = delivery_log(hooks_client, owner, steady, 3)
     assert {d["state"] for d in log} == {"DELIVERED"} and {d["response_status"] for d in log} == {
         200
     }
@@ -246,8 +264,7 @@ def test_the_delivery_log_and_retry(
     hooks_client.post(WS, json={"title": "W"}, headers=owner.headers)  # a second workspace.created
     receiver.wait("/log", 2)
     deliveries = f"{HOOKS}/{hook['webhook_id']}/deliveries"
-    time.sleep(0.2)
-    log = hooks_client.get(deliveries, headers=owner.headers).json()["deliveries"]
+    log = delivery_log(hooks_client, owner, hook, 2)
     assert [d["event_type"] for d in log] == ["workspace.created", "workspace.created"]
     retried = hooks_client.post(
         f"{deliveries}/{log[0]['delivery_id']}:retry", headers=owner.headers
@@ -273,6 +290,7 @@ def test_endpoints_and_deliveries_page(
     for i in range(3):
         hooks_client.post(WS, json={"title": f"W{i}"}, headers=owner.headers)
     receiver.wait("/p2", 3)
+    delivery_log(hooks_client, owner, hook, 3)
     for path, key in (
         (HOOKS, "webhooks"),
         (f"{HOOKS}/{hook['webhook_id']}/deliveries", "deliveries"),
@@ -289,3 +307,68 @@ def test_endpoints_and_deliveries_page(
             if not token:
                 break
         assert len(seen) == len(set(seen)) == 3, (path, seen)
+
+
+def test_a_change_writes_only_its_event(database: Database, world: World) -> None:
+    """The outbox is the event row: a change writes no delivery row for the endpoints
+    subscribed to it (the worker writes one per attempt; none runs here)."""
+    owner = world.person("acme")
+    with database.write() as session:
+        webhooks.create(
+            session,
+            principal_of(database, owner),
+            "acme",
+            url="http://127.0.0.1:9/x",
+            event_types=[],
+            allow_private=True,
+        )
+    with database.write() as session:
+        workspaces.create(session, principal_of(database, owner), "acme", title="Changed")
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+        assert (
+            session.scalars(select(Event.type).order_by(Event.id)).all()[-1] == "workspace.created"
+        )
+
+
+def test_a_new_endpoint_starts_at_the_end_of_the_log(
+    hooks_client: TestClient, world: World, receiver: Receiver
+) -> None:
+    """An endpoint gets the events of changes committed after it was made, none before."""
+    owner = world.person("acme")
+    created = ["workspace.created"]
+    endpoint(hooks_client, owner, f"{receiver.url}/early", event_types=created)
+    assert hooks_client.post(WS, json={"title": "Before"}, headers=owner.headers).status_code == 200
+    receiver.wait("/early", 1)
+    late = endpoint(hooks_client, owner, f"{receiver.url}/late", event_types=created)
+    hooks_client.post(WS, json={"title": "After"}, headers=owner.headers)
+    [only] = receiver.wait("/late", 1)
+    assert json.loads(only.body)["data"]["after"]["title"] == "After"
+    early = receiver.wait("/early", 2)
+    assert [json.loads(r.body)["data"]["after"]["title"] for r in early] == ["Before", "After"]
+    assert [d["state"] for d in delivery_log(hooks_client, owner, late, 1)] == ["DELIVERED"]
+    assert len(receiver.at("/late")) == 1
+
+
+def test_an_endpoint_of_some_types_passes_over_the_others(
+    hooks_client: TestClient, world: World, database: Database, receiver: Receiver
+) -> None:
+    """The cursor moves past events the endpoint does not take (a backlog of other types
+    never holds it back), and they leave no delivery row."""
+    owner = world.person("acme")
+    hook = endpoint(hooks_client, owner, f"{receiver.url}/del", event_types=["workspace.deleted"])
+    for i in range(120):  # more than one batch of the worker's read
+        made = hooks_client.post(WS, json={"title": f"W{i}"}, headers=owner.headers)
+        assert made.status_code == 200
+    name = made.json()["name"]
+    assert hooks_client.delete(f"/api/v1/{name}", headers=owner.headers).status_code == 200
+    [got] = receiver.wait("/del", 1)
+    assert json.loads(got.body)["type"] == "workspace.deleted"
+    log = delivery_log(hooks_client, owner, hook, 1)
+    assert [d["event_type"] for d in log] == ["workspace.deleted"]
+    with database.read() as session:
+        [(cursor_xid, cursor_event)] = session.execute(
+            select(WebhookEndpoint.cursor_xid, WebhookEndpoint.cursor_event)
+        ).all()
+        last = session.execute(select(Event.xid, Event.id).order_by(Event.xid, Event.id)).all()[-1]
+    assert (cursor_xid, cursor_event) == tuple(last)
