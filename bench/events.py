@@ -116,9 +116,14 @@ def _checks(plan: Plan, report: Report) -> None:
 
 def _drop_pending_deliveries(database_url: str) -> None:
     """Empty the delivery queue between runs (the benchmark's own bookkeeping: a run whose
-    receiver refused leaves a backlog that would be sent during the next run)."""
+    receiver refused leaves a backlog that would be sent during the next run): no failed
+    delivery waits, no backoff, and the endpoint's cursor at the end of the event log."""
     with contextlib.closing(sqlite3.connect(database_url.split("///", 1)[1], timeout=30)) as db:
         db.execute("DELETE FROM webhook_deliveries WHERE state = 'PENDING'")
+        db.execute(
+            "UPDATE webhook_endpoints SET retry_time = NULL, failing_since = NULL,"
+            " cursor_xid = 0, cursor_event = (SELECT coalesce(max(id), 0) FROM events)"
+        )
         db.commit()
 
 
