@@ -273,6 +273,49 @@ def test_revoking_an_invitation(client: TestClient, world: World, mailbox: Mailb
     assert twice.status_code == 409 and 'class="error"' in twice.text
 
 
+def test_resending_an_invitation(
+    client: TestClient, world: World, mailbox: Mailbox, database: Database
+) -> None:
+    owner = world.person("acme")
+    viewer = world.person("acme", org_role="member")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    post_form(client, listing, listing, {"title": "Ops", "workspace_id": "ops"})
+    members = f"{listing}/ops/members"
+    post_form(client, members, members, {"email": viewer.email, "role": "viewer"})
+    invitations = f"{listing}/ops/invitations"
+    post_form(client, invitations, invitations, {"email": "y@example.com", "role": "viewer"})
+    first = mailbox.invite_token("y@example.com")
+    invite_id = re.search(r"invitations/([0-9a-f-]{36})/resend", client.get(invitations).text)
+    assert invite_id
+    resend = f"{invitations}/{invite_id.group(1)}/resend"
+    resent = post_form(client, invitations, resend, {})
+    assert resent.status_code == 303 and "invitation-resent" in resent.headers["location"]
+    second = mailbox.invite_token("y@example.com", nth=2)
+    assert second != first
+    # The old link is dead, the new one opens the invitation.
+    assert "y@example.com" in client.get(f"/console/invitations/accept?token={second}").text
+    assert client.get(f"/console/invitations/accept?token={first}").status_code == 404
+    with database.read() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "invite.resent" in actions
+    # A viewer is refused by the domain, the reason shown at the invitation.
+    client.cookies.clear()
+    sign_in(client, viewer.token)
+    refused = client.post(
+        resend,
+        data={"csrf_token": csrf_of(client.get(members).text)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403 and "invites:list" in refused.text
+    # Revoked: nothing to resend, said on the page.
+    client.cookies.clear()
+    sign_in(client, owner.token)
+    post_form(client, invitations, f"{invitations}/{invite_id.group(1)}/revoke", {})
+    again = post_form(client, invitations, resend, {})
+    assert again.status_code == 409 and "revoked" in again.text
+
+
 def test_sign_in_attempts_are_limited_per_address(database: Database, world: World) -> None:
     owner = world.person("acme")
     app = create_app(

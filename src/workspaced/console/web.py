@@ -243,6 +243,8 @@ NOTICES = {
     "member-removed": "The member was removed.",
     "invitation-sent": "The invitation was sent by mail.",
     "invitation-revoked": "The invitation was revoked.",
+    "invitation-resent": "The invitation was mailed again, with a new link; the old link no "
+    "longer works.",
     "organization-renamed": "The organization was renamed.",
     "ownership-transferred": "Ownership was transferred; you are now an admin.",
     "api-key-revoked": "The API key was revoked: it stops working at once.",
