@@ -21,7 +21,7 @@ from workspaced.http.rate_limits import RateLimitSettings
 from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
-from workspaced.models import AuditEvent, ConsoleSession, Workspace
+from workspaced.models import AuditEvent, ConsoleSession, WebhookEndpoint, Workspace
 
 
 def _count(database: Database, model: type[object]) -> int:
@@ -392,6 +392,69 @@ def test_webhook_endpoint_deliveries_and_retry(database: Database, world: World)
         assert retry
         assert post_form(client, deliveries, retry.group(1), {}).status_code == 303
         receiver.wait("/hook", 2)
+
+
+def test_webhook_endpoint_edit_disable_enable_and_rotate(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    hooks = "/console/orgs/acme/webhooks"
+    # Public address literals (no DNS).
+    created = post_form(client, hooks, hooks, {"url": "https://93.184.215.14/a"})
+    first_secret = re.search(
+        r'id="new-secret" type="text" readonly value="(whsec_[^"]+)"', created.text
+    )
+    assert first_secret
+    endpoint_id = re.search(r"webhooks/([0-9a-f-]{36})/deliveries", client.get(hooks).text)
+    assert endpoint_id
+    edit = f"{hooks}/{endpoint_id.group(1)}"
+    assert 'value="https://93.184.215.14/a"' in client.get(edit).text
+
+    # Refusals at the field, the input kept.
+    bad = post_form(client, edit, edit, {"url": "http://127.0.0.1/x", "description": "kept"})
+    assert bad.status_code == 400 and 'id="edit-url-error"' in bad.text
+    assert 'value="kept"' in bad.text
+    changed = post_form(
+        client,
+        edit,
+        edit,
+        {
+            "url": "https://93.184.215.14/b",
+            "description": "billing",
+            "event:role.created": "on",
+            "event:role.deleted": "on",
+        },
+    )
+    assert changed.status_code == 303 and "endpoint-updated" in changed.headers["location"]
+    page = client.get(edit).text
+    assert 'value="https://93.184.215.14/b"' in page and 'value="billing"' in page
+    assert 'name="event:role.created" checked' in page
+    assert 'name="event:workspace.created" checked' not in page
+    with database.read() as session:
+        endpoint = session.scalars(select(WebhookEndpoint)).one()
+        assert endpoint.url == "https://93.184.215.14/b"
+        assert sorted(endpoint.event_types) == ["role.created", "role.deleted"]
+
+    state = f"{edit}/state"
+    disabled = post_form(client, hooks, state, {"disabled": "true"})
+    assert disabled.status_code == 303 and "endpoint-disabled" in disabled.headers["location"]
+    assert "Enable" in client.get(hooks).text
+    enabled = post_form(client, hooks, state, {"disabled": "false"})
+    assert enabled.status_code == 303 and "endpoint-enabled" in enabled.headers["location"]
+    with database.read() as session:
+        assert session.scalars(select(WebhookEndpoint.disabled)).one() is False
+
+    rotated = post_form(client, hooks, f"{edit}/rotate", {})
+    assert rotated.status_code == 200
+    secret = re.search(
+        r'id="rotated-secret" type="text" readonly value="(whsec_[^"]+)"', rotated.text
+    )
+    assert secret and secret.group(1) != first_secret.group(1)
+    assert secret.group(1) not in client.get(hooks).text  # shown once
+    with database.read() as session:
+        actions = set(session.scalars(select(AuditEvent.action)).all())
+    assert {"webhook.updated", "webhook.secret_rotated"} <= actions
 
 
 def test_custom_roles_create_edit_delete(

@@ -249,6 +249,10 @@ NOTICES = {
     "ownership-transferred": "Ownership was transferred; you are now an admin.",
     "api-key-revoked": "The API key was revoked: it stops working at once.",
     "endpoint-deleted": "The webhook endpoint was deleted.",
+    "endpoint-updated": "The webhook endpoint was changed.",
+    "endpoint-disabled": "The webhook endpoint was disabled: its deliveries wait until it is "
+    "enabled again.",
+    "endpoint-enabled": "The webhook endpoint was enabled: its waiting deliveries resume.",
     "role-created": "The role was created.",
     "role-updated": "The role was changed.",
     "role-deleted": "The role was deleted.",
