@@ -167,6 +167,18 @@ def test_workspace_lifecycle_through_the_pages(
     uid = _uid(database)
     renamed = post_form(client, listing, f"{listing}/{uid}/rename", {"title": "Design Team"})
     assert renamed.status_code == 303
+    rename = f"{listing}/{uid}/rename"
+    iconed = post_form(client, listing, rename, {"title": "Design Team", "icon": "palette"})
+    assert iconed.status_code == 303
+    assert 'value="palette"' in client.get(listing).text
+    with database.read() as session:
+        assert session.scalars(select(Workspace.icon)).one() == "palette"
+    too_long = post_form(client, listing, rename, {"title": "Design Team", "icon": "x" * 201})
+    assert too_long.status_code == 400 and f'id="rename-{uid}-icon-error"' in too_long.text
+    cleared = post_form(client, listing, rename, {"title": "Design Team", "icon": ""})
+    assert cleared.status_code == 303
+    with database.read() as session:
+        assert session.scalars(select(Workspace.icon)).one() is None
     assert post_form(client, listing, f"{listing}/{uid}/delete", {}).status_code == 303
     deleted = client.get(listing + "?show_deleted=true")
     assert "Design Team" in deleted.text and "Undelete" in deleted.text
