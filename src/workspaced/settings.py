@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from workspaced.auth.oidc import IssuerConfig, parse_issuers
+from workspaced.auth.oidc import ConsoleClient, IssuerConfig, parse_issuers
 from workspaced.http.rate_limits import (
     DEFAULT_PER_ADDRESS,
     DEFAULT_PER_CREDENTIAL,
@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     webhook_lease: float = Field(default=60.0, ge=1, le=3600)
     oidc_issuer: str = ""
     oidc_audience: str = ""
+    # docs/console.md: the console signs people in through the (first) issuer above as
+    # this OAuth client (authorization code with PKCE); the secret is optional (without
+    # it the console is a public client and PKCE alone binds the code).
+    console_oidc_client_id: str = ""
+    console_oidc_client_secret: str = Field(default="", repr=False)
     # SPEC §9 observability (docs/operations.md): log lines as `text`, or as `json` (one
     # object per line, plus a line per request); GET /metrics on or off, and the bearer
     # token a scrape must send (empty: open, it shows aggregate figures only). Traces are
@@ -96,8 +101,34 @@ class Settings(BaseSettings):
         parse_issuers(self.oidc_issuer, self.oidc_audience)  # its ValueError says what
         return self
 
+    @model_validator(mode="after")
+    def _console_client(self) -> Settings:
+        client_id, secret = self.console_oidc_client_id, self.console_oidc_client_secret
+        if secret and not client_id:
+            raise ValueError(
+                "WORKSPACED_CONSOLE_OIDC_CLIENT_SECRET is set without "
+                "WORKSPACED_CONSOLE_OIDC_CLIENT_ID"
+            )
+        if client_id and not self.oidc_issuer.split():
+            raise ValueError(
+                "WORKSPACED_CONSOLE_OIDC_CLIENT_ID is set without WORKSPACED_OIDC_ISSUER"
+            )
+        if client_id and (len(client_id) > 255 or not client_id.isprintable() or " " in client_id):
+            raise ValueError("WORKSPACED_CONSOLE_OIDC_CLIENT_ID must be one printable word")
+        return self
+
     def oidc_issuers(self) -> tuple[IssuerConfig, ...]:
         return parse_issuers(self.oidc_issuer, self.oidc_audience)
+
+    def console_oidc(self) -> ConsoleClient | None:
+        """The console's client at the first configured issuer, if one is configured."""
+        if not self.console_oidc_client_id:
+            return None
+        return ConsoleClient(
+            issuer=self.oidc_issuers()[0].issuer,
+            client_id=self.console_oidc_client_id,
+            client_secret=self.console_oidc_client_secret or None,
+        )
 
     @field_validator("smtp_url")
     @classmethod

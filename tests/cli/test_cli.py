@@ -205,6 +205,16 @@ def test_every_configuration_problem_is_one_line_before_anything_starts(tmp_path
             "invalid configuration: issuer 'http://id.example.com' must be an https:// URL "
             "(http:// only on the loopback)",
         ),
+        (
+            {"WORKSPACED_CONSOLE_OIDC_CLIENT_ID": "console"},
+            "invalid configuration: WORKSPACED_CONSOLE_OIDC_CLIENT_ID is set without "
+            "WORKSPACED_OIDC_ISSUER",
+        ),
+        (
+            {"WORKSPACED_CONSOLE_OIDC_CLIENT_SECRET": "s3cret"},
+            "invalid configuration: WORKSPACED_CONSOLE_OIDC_CLIENT_SECRET is set without "
+            "WORKSPACED_CONSOLE_OIDC_CLIENT_ID",
+        ),
     ],
 )
 def test_a_bad_identity_provider_setting_stops_serve_with_one_line(

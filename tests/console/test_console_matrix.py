@@ -32,13 +32,16 @@ from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
 from workspaced.models import AuditEvent, ConsoleSession, Invite, Workspace, WorkspaceMembership
 
-# Routes anyone may open: the sign-in form, the invitation link (the token in it is the
-# credential), the front door (which redirects).
+# Routes anyone may open: the sign-in form, the identity provider's sign-in and its
+# callback, the invitation link (the token in it is the credential), the front door (which
+# redirects).
 PUBLIC = {
     ("GET", "/console"),
     ("GET", "/console/"),
     ("GET", "/console/sign-in"),
     ("POST", "/console/sign-in"),
+    ("GET", "/console/sign-in/oidc"),
+    ("GET", "/console/sign-in/oidc/callback"),
     ("GET", "/console/invitations/accept"),
     ("POST", "/console/invitations/accept"),
 }
@@ -51,6 +54,9 @@ ADMIN_ONLY = {
     "/console/orgs/{org}/api-keys",
     "/console/orgs/{org}/api-keys/{key_id}/revoke",
     "/console/orgs/{org}/webhooks",
+    "/console/orgs/{org}/webhooks/{endpoint_id}",
+    "/console/orgs/{org}/webhooks/{endpoint_id}/state",
+    "/console/orgs/{org}/webhooks/{endpoint_id}/rotate",
     "/console/orgs/{org}/webhooks/{endpoint_id}/delete",
     "/console/orgs/{org}/webhooks/{endpoint_id}/deliveries",
     "/console/orgs/{org}/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry",

@@ -21,7 +21,7 @@ from workspaced.http.rate_limits import RateLimitSettings
 from workspaced.kit import clock
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
-from workspaced.models import AuditEvent, ConsoleSession, Workspace
+from workspaced.models import AuditEvent, ConsoleSession, WebhookEndpoint, Workspace
 
 
 def _count(database: Database, model: type[object]) -> int:
@@ -167,6 +167,18 @@ def test_workspace_lifecycle_through_the_pages(
     uid = _uid(database)
     renamed = post_form(client, listing, f"{listing}/{uid}/rename", {"title": "Design Team"})
     assert renamed.status_code == 303
+    rename = f"{listing}/{uid}/rename"
+    iconed = post_form(client, listing, rename, {"title": "Design Team", "icon": "palette"})
+    assert iconed.status_code == 303
+    assert 'value="palette"' in client.get(listing).text
+    with database.read() as session:
+        assert session.scalars(select(Workspace.icon)).one() == "palette"
+    too_long = post_form(client, listing, rename, {"title": "Design Team", "icon": "x" * 201})
+    assert too_long.status_code == 400 and f'id="rename-{uid}-icon-error"' in too_long.text
+    cleared = post_form(client, listing, rename, {"title": "Design Team", "icon": ""})
+    assert cleared.status_code == 303
+    with database.read() as session:
+        assert session.scalars(select(Workspace.icon)).one() is None
     assert post_form(client, listing, f"{listing}/{uid}/delete", {}).status_code == 303
     deleted = client.get(listing + "?show_deleted=true")
     assert "Design Team" in deleted.text and "Undelete" in deleted.text
@@ -273,6 +285,49 @@ def test_revoking_an_invitation(client: TestClient, world: World, mailbox: Mailb
     assert twice.status_code == 409 and 'class="error"' in twice.text
 
 
+def test_resending_an_invitation(
+    client: TestClient, world: World, mailbox: Mailbox, database: Database
+) -> None:
+    owner = world.person("acme")
+    viewer = world.person("acme", org_role="member")
+    sign_in(client, owner.token)
+    listing = "/console/orgs/acme/workspaces"
+    post_form(client, listing, listing, {"title": "Ops", "workspace_id": "ops"})
+    members = f"{listing}/ops/members"
+    post_form(client, members, members, {"email": viewer.email, "role": "viewer"})
+    invitations = f"{listing}/ops/invitations"
+    post_form(client, invitations, invitations, {"email": "y@example.com", "role": "viewer"})
+    first = mailbox.invite_token("y@example.com")
+    invite_id = re.search(r"invitations/([0-9a-f-]{36})/resend", client.get(invitations).text)
+    assert invite_id
+    resend = f"{invitations}/{invite_id.group(1)}/resend"
+    resent = post_form(client, invitations, resend, {})
+    assert resent.status_code == 303 and "invitation-resent" in resent.headers["location"]
+    second = mailbox.invite_token("y@example.com", nth=2)
+    assert second != first
+    # The old link is dead, the new one opens the invitation.
+    assert "y@example.com" in client.get(f"/console/invitations/accept?token={second}").text
+    assert client.get(f"/console/invitations/accept?token={first}").status_code == 404
+    with database.read() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "invite.resent" in actions
+    # A viewer is refused by the domain, the reason shown at the invitation.
+    client.cookies.clear()
+    sign_in(client, viewer.token)
+    refused = client.post(
+        resend,
+        data={"csrf_token": csrf_of(client.get(members).text)},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403 and "invites:list" in refused.text
+    # Revoked: nothing to resend, said on the page.
+    client.cookies.clear()
+    sign_in(client, owner.token)
+    post_form(client, invitations, f"{invitations}/{invite_id.group(1)}/revoke", {})
+    again = post_form(client, invitations, resend, {})
+    assert again.status_code == 409 and "revoked" in again.text
+
+
 def test_sign_in_attempts_are_limited_per_address(database: Database, world: World) -> None:
     owner = world.person("acme")
     app = create_app(
@@ -349,6 +404,69 @@ def test_webhook_endpoint_deliveries_and_retry(database: Database, world: World)
         assert retry
         assert post_form(client, deliveries, retry.group(1), {}).status_code == 303
         receiver.wait("/hook", 2)
+
+
+def test_webhook_endpoint_edit_disable_enable_and_rotate(
+    client: TestClient, world: World, database: Database
+) -> None:
+    owner = world.person("acme")
+    sign_in(client, owner.token)
+    hooks = "/console/orgs/acme/webhooks"
+    # Public address literals (no DNS).
+    created = post_form(client, hooks, hooks, {"url": "https://93.184.215.14/a"})
+    first_secret = re.search(
+        r'id="new-secret" type="text" readonly value="(whsec_[^"]+)"', created.text
+    )
+    assert first_secret
+    endpoint_id = re.search(r"webhooks/([0-9a-f-]{36})/deliveries", client.get(hooks).text)
+    assert endpoint_id
+    edit = f"{hooks}/{endpoint_id.group(1)}"
+    assert 'value="https://93.184.215.14/a"' in client.get(edit).text
+
+    # Refusals at the field, the input kept.
+    bad = post_form(client, edit, edit, {"url": "http://127.0.0.1/x", "description": "kept"})
+    assert bad.status_code == 400 and 'id="edit-url-error"' in bad.text
+    assert 'value="kept"' in bad.text
+    changed = post_form(
+        client,
+        edit,
+        edit,
+        {
+            "url": "https://93.184.215.14/b",
+            "description": "billing",
+            "event:role.created": "on",
+            "event:role.deleted": "on",
+        },
+    )
+    assert changed.status_code == 303 and "endpoint-updated" in changed.headers["location"]
+    page = client.get(edit).text
+    assert 'value="https://93.184.215.14/b"' in page and 'value="billing"' in page
+    assert 'name="event:role.created" checked' in page
+    assert 'name="event:workspace.created" checked' not in page
+    with database.read() as session:
+        endpoint = session.scalars(select(WebhookEndpoint)).one()
+        assert endpoint.url == "https://93.184.215.14/b"
+        assert sorted(endpoint.event_types) == ["role.created", "role.deleted"]
+
+    state = f"{edit}/state"
+    disabled = post_form(client, hooks, state, {"disabled": "true"})
+    assert disabled.status_code == 303 and "endpoint-disabled" in disabled.headers["location"]
+    assert "Enable" in client.get(hooks).text
+    enabled = post_form(client, hooks, state, {"disabled": "false"})
+    assert enabled.status_code == 303 and "endpoint-enabled" in enabled.headers["location"]
+    with database.read() as session:
+        assert session.scalars(select(WebhookEndpoint.disabled)).one() is False
+
+    rotated = post_form(client, hooks, f"{edit}/rotate", {})
+    assert rotated.status_code == 200
+    secret = re.search(
+        r'id="rotated-secret" type="text" readonly value="(whsec_[^"]+)"', rotated.text
+    )
+    assert secret and secret.group(1) != first_secret.group(1)
+    assert secret.group(1) not in client.get(hooks).text  # shown once
+    with database.read() as session:
+        actions = set(session.scalars(select(AuditEvent.action)).all())
+    assert {"webhook.updated", "webhook.secret_rotated"} <= actions
 
 
 def test_custom_roles_create_edit_delete(

@@ -73,6 +73,9 @@ OUTSIDER_CALLS: dict[Callable[..., Any], Call] = {
         s, p, "acme", "ws", page=PAGE, codec=CODEC
     ),
     invitations.revoke: lambda s, p: invitations.revoke(s, p, "acme", "ws", "invite"),
+    invitations.resend: lambda s, p: invitations.resend(
+        s, p, "acme", "ws", "invite", public_url=PUBLIC_URL
+    ),
     listing.list_all_explicit: lambda s, p: listing.list_all_explicit(s, p, "acme", "ws"),
     listing.stream_all_explicit: lambda s, p: next(
         listing.stream_all_explicit(lambda: nullcontext(s), p, "acme", "ws")
@@ -199,6 +202,7 @@ ADMIN_OR_WORKSPACE_ONLY = [
     api_keys.list_keys,
     audit.list_events,
     invitations.create,
+    invitations.resend,
     invitations.list_invites,
     listing.list_for_org_admin,
     memberships.add,
@@ -345,6 +349,7 @@ def test_a_viewer_may_not_change_what_they_can_see(
     viewer = scenario["viewer"]
     for function in [
         invitations.create,
+        invitations.resend,
         memberships.add,
         memberships.change_role,
         preferences.update,

@@ -3,8 +3,9 @@
 //   node provider.mjs <port>
 //
 // It serves issuer http://127.0.0.1:<port> with
-// - one confidential client (client_secret_basic), redirect_uri {issuer}/cb (nothing listens
-//   there: the test reads the code from the redirect's Location header);
+// - one confidential client (client_secret_basic), redirect_uris {issuer}/cb and the console's
+//   http://console.test/console/sign-in/oidc/callback (nothing listens at either: the test
+//   reads the code from the redirect's Location header);
 // - a fresh RSA (RS256) and EC P-256 (ES256) signing key per process, each with a random kid,
 //   so restarting the process rotates the keys;
 // - JWT access tokens for resource indicators of the form
@@ -70,7 +71,9 @@ const configuration = {
   clients: [{
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
-    redirect_uris: [`${ISSUER}/cb`],
+    // {issuer}/cb for token tests; the console's callback for its sign-in tests (the
+    // console under test has WORKSPACED_PUBLIC_URL http://console.test).
+    redirect_uris: [`${ISSUER}/cb`, 'http://console.test/console/sign-in/oidc/callback'],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',

@@ -48,6 +48,15 @@ class IssuerConfig:
     audience: str  # what `aud` must contain: the API identifier the provider issues for
 
 
+@dataclass(frozen=True)
+class ConsoleClient:
+    """The admin console as an OAuth client of one configured issuer (docs/console.md)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str | None  # None: a public client (PKCE alone binds the code)
+
+
 def parse_issuers(issuers: str, audiences: str) -> tuple[IssuerConfig, ...]:
     """`WORKSPACED_OIDC_ISSUER` and `WORKSPACED_OIDC_AUDIENCE`: one issuer or several
     (separated by spaces), with one audience for all or one each, in the same order.
@@ -138,6 +147,7 @@ class IssuerKeys:
         self._fetch = fetch
         self._lock = threading.Lock()
         self._jwks_uri: str | None = None
+        self._discovery: dict[str, Any] | None = None
         self._keys: dict[str, SigningKey] = {}
         self._fetched_at: float | None = None
         self._loaded_at = -KEYS_MAX_AGE_S
@@ -183,8 +193,10 @@ class IssuerKeys:
             self.generation += 1
             return self._keys.get(kid)
 
-    def _load(self) -> dict[str, SigningKey]:
-        if self._jwks_uri is None:
+    def discovery(self) -> dict[str, Any]:
+        """The provider's discovery document, fetched once per process (the console's
+        sign-in reads its endpoints from it); Unavailable while it cannot be fetched."""
+        if self._discovery is None:
             discovery_url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
             discovery = self._fetch(discovery_url)
             if discovery.get("issuer") != self.config.issuer:
@@ -192,7 +204,12 @@ class IssuerKeys:
                     f"discovery names issuer {discovery.get('issuer')!r}, "
                     f"not {self.config.issuer!r}"
                 )
-            jwks_uri = discovery.get("jwks_uri")
+            self._discovery = discovery
+        return self._discovery
+
+    def _load(self) -> dict[str, SigningKey]:
+        if self._jwks_uri is None:
+            jwks_uri = self.discovery().get("jwks_uri")
             if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
                 raise _unavailable("discovery has no jwks_uri")
             self._jwks_uri = jwks_uri
@@ -272,7 +289,27 @@ class TokenVerifier:
         self._verified[token] = (until, keys, keys.generation, claims)
         return claims
 
+    def issuer_keys(self, issuer: str) -> IssuerKeys:
+        return self._issuers[issuer]
+
+    def verify_id_token(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
+        """An OpenID Connect ID token the console received from `issuer`'s token endpoint
+        for its client `audience`: the same keys, algorithms and checks as a bearer JWT
+        (never cached: each one is used once), with the client id as the audience. The
+        caller checks `nonce`. Returns the verified payload."""
+        keys, _, _ = self._parts(token)
+        if keys.config.issuer != issuer:
+            raise Unauthenticated("the ID token comes from another issuer")
+        _, payload = self._checked(token, audience)
+        return payload
+
     def _verify(self, token: str) -> tuple[IssuerKeys, Claims, float]:
+        keys, payload = self._checked(token, None)
+        return keys, claims_of(keys.config.issuer, payload), float(payload["exp"])
+
+    def _checked(self, token: str, audience: str | None) -> tuple[IssuerKeys, dict[str, Any]]:
+        """The payload of a JWT whose signature and claims hold; `audience` replaces the
+        issuer's configured one (the console's client id, for ID tokens)."""
         keys, alg, kid = self._parts(token)
         key = keys.key(kid)
         if key is None:
@@ -288,7 +325,7 @@ class TokenVerifier:
                 token,
                 key=key.key.key,
                 algorithms=[alg],
-                audience=keys.config.audience,
+                audience=audience or keys.config.audience,
                 issuer=keys.config.issuer,
                 leeway=self._leeway_s,
                 options={"require": ["exp", "iss", "aud", "sub"]},
@@ -300,15 +337,19 @@ class TokenVerifier:
         subject = payload["sub"]
         if not isinstance(subject, str) or not subject or len(subject) > 255:
             raise Unauthenticated("the JWT's sub must be a non-empty string")
-        claims = Claims(
-            issuer=keys.config.issuer,
-            subject=subject,
-            email=_text(payload.get("email"), 320),
-            email_verified=payload.get("email_verified") is True,
-            name=_text(payload.get("name"), 200),
-            picture=_text(payload.get("picture"), 2048),
-        )
-        return keys, claims, float(payload["exp"])
+        return keys, payload
+
+
+def claims_of(issuer: str, payload: dict[str, Any]) -> Claims:
+    """What workspaced takes from a verified token's (or a userinfo answer's) claims."""
+    return Claims(
+        issuer=issuer,
+        subject=payload["sub"],
+        email=_text(payload.get("email"), 320),
+        email_verified=payload.get("email_verified") is True,
+        name=_text(payload.get("name"), 200),
+        picture=_text(payload.get("picture"), 2048),
+    )
 
 
 def _text(value: object, limit: int) -> str | None:

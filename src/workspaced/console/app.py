@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from workspaced.console.pages import (
     api_keys,
     audit,
+    identity_provider,
     invitations,
     members,
     organizations,
@@ -80,6 +81,7 @@ def create_console(context: AppContext) -> ASGIApp:
     )
     for module in (
         signin,
+        identity_provider,
         organizations,
         workspaces,
         members,

@@ -1,10 +1,18 @@
-"""Console sessions: opened with a personal access token, kept server-side.
+"""Console sessions: opened with a personal access token or through the identity
+provider, kept server-side.
 
 The browser holds a random session id in a cookie; the table holds its SHA-256. A session
-acts exactly as the token it was opened with, so every request re-checks what
-`auth.service.authenticate` checks for that token (not revoked, not expired, its user
-still a member of its home organization, in the membership the token was issued under):
-revoking the token or removing the user ends the session on its next request.
+opened with a token acts exactly as that token, so every request re-checks what
+`auth.service.authenticate` checks for it (not revoked, not expired, its user still a
+member of its home organization, in the membership the token was issued under): revoking
+the token or removing the user ends the session on its next request.
+
+A session opened through the identity provider acts in one organization, chosen at
+sign-in or by switching (SPEC §3 rule 6: a credential stays where it was issued, and the
+console's session is one). Every request re-checks that the identity that opened it is
+still its user's and that the user is still a member of that organization, in the
+membership the session was opened under: removing the user ends it, and a re-add does not
+revive it.
 """
 
 from __future__ import annotations
@@ -16,14 +24,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from workspaced.auth import service as auth
 from workspaced.auth import token_format
 from workspaced.authz.access import Principal
 from workspaced.kit import clock
-from workspaced.kit.errors import InvalidArgument, Unauthenticated
-from workspaced.models import ConsoleSession, PersonalAccessToken, User
+from workspaced.kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from workspaced.models import (
+    ConsoleSession,
+    Organization,
+    OrganizationMembership,
+    PersonalAccessToken,
+    User,
+    UserIdentity,
+)
+
+OM = OrganizationMembership
 
 IDLE_TIMEOUT = timedelta(hours=12)
 ABSOLUTE_TIMEOUT = timedelta(days=7)
@@ -38,6 +57,14 @@ class SignedIn:
     csrf_token: str
     session_digest: bytes
     last_seen_time: datetime
+    # (iss, sub) of a session opened through the identity provider; None for a token's.
+    identity: tuple[str, str] | None = None
+
+    @property
+    def can_switch(self) -> bool:
+        """An identity-provider session may move to another of its user's organizations;
+        a token's session stays in the token's."""
+        return self.identity is not None
 
 
 @dataclass(frozen=True)
@@ -95,9 +122,122 @@ def open_session(session: Session, token: str) -> OpenedSession:
     return OpenedSession(session_id, SignedIn(principal, row.csrf_token, row.id_sha256, now))
 
 
-def resolve(session: Session, session_id: str | None) -> SignedIn | None:
-    """The signed-in caller of a session cookie, or None (no such session, expired, or its
-    token no longer authenticates)."""
+def _ended(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        ConsoleSession.expire_time <= now,
+        ConsoleSession.last_seen_time <= now - IDLE_TIMEOUT,
+    )
+
+
+def open_identity_session(
+    session: Session, principal: Principal, identity: tuple[str, str], org_ref: str | None
+) -> OpenedSession:
+    """A new session for a user the identity provider signed in (`principal`, from
+    `auth.identities.sign_in`), acting in the organization `org_ref` names when the user
+    is a member there, else in the one they joined first. A user of no organization gets
+    no session: there is nothing the console could show them."""
+    memberships = session.execute(
+        select(Organization.id, Organization.slug)
+        .join(OM, OM.org_id == Organization.id)
+        .where(OM.user_id == principal.user_id)
+        .order_by(OM.create_time, OM.org_id)
+    ).all()
+    if not memberships:
+        raise FailedPrecondition(
+            "you are not a member of any organization yet: ask an owner or admin to add or "
+            "invite you"
+        )
+    chosen = next(
+        (org_id for org_id, slug in memberships if org_ref in (slug, str(org_id))),
+        memberships[0][0],
+    )
+    now = clock.now()
+    # The user's ended sessions go now (by the user's index), so rows do not pile up.
+    session.execute(
+        delete(ConsoleSession).where(
+            ConsoleSession.user_id == principal.user_id,
+            _ended(now),
+        )
+    )
+    return _insert(session, principal.user_id, None, chosen, identity, principal.email, now)
+
+
+def switch(session: Session, signed_in: SignedIn, org_ref: str) -> OpenedSession:
+    """Move an identity-provider session to another organization of its user: a new
+    session (a new id) acting there, and the old one ends. Another organization, one the
+    user is not in, or a token's session: NotFound, as for an organization that does not
+    exist."""
+    principal = signed_in.principal
+    not_found = NotFound("organization", org_ref)
+    if signed_in.identity is None:
+        raise not_found
+    as_id = _uuid_or_none(org_ref)
+    named = Organization.slug == org_ref if as_id is None else Organization.id == as_id
+    org_id = session.scalar(
+        select(Organization.id)
+        .join(OM, OM.org_id == Organization.id)
+        .where(OM.user_id == principal.user_id, named)
+    )
+    if org_id is None:
+        raise not_found
+    session.execute(
+        delete(ConsoleSession).where(ConsoleSession.id_sha256 == signed_in.session_digest)
+    )
+    return _insert(
+        session,
+        principal.user_id,
+        None,
+        org_id,
+        signed_in.identity,
+        principal.email,
+        clock.now(),
+    )
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _insert(
+    session: Session,
+    user_id: uuid.UUID,
+    token_id: uuid.UUID | None,
+    org_id: uuid.UUID,
+    identity: tuple[str, str],
+    email: str,
+    now: datetime,
+) -> OpenedSession:
+    session_id = secrets.token_urlsafe(32)
+    row = ConsoleSession(
+        id_sha256=_digest(session_id),
+        user_id=user_id,
+        token_id=token_id,
+        org_id=org_id,
+        identity_issuer=identity[0],
+        identity_subject=identity[1],
+        csrf_token=secrets.token_urlsafe(32),
+        create_time=now,
+        last_seen_time=now,
+        expire_time=now + ABSOLUTE_TIMEOUT,
+    )
+    session.add(row)
+    session.flush()
+    principal = Principal(user_id=user_id, token_id=None, home_org_id=org_id, email=email)
+    return OpenedSession(
+        session_id, SignedIn(principal, row.csrf_token, row.id_sha256, now, identity)
+    )
+
+
+def resolve(
+    session: Session, session_id: str | None, issuers: frozenset[str] = frozenset()
+) -> SignedIn | None:
+    """The signed-in caller of a session cookie, or None (no such session, expired, its
+    token no longer authenticates, or, for an identity-provider session, its identity or
+    its user's membership is gone or its issuer, not among `issuers`, is no longer
+    trusted)."""
     if not session_id or len(session_id) != _SESSION_ID_LENGTH or not session_id.isascii():
         return None
     now = clock.now()
@@ -121,10 +261,57 @@ def resolve(session: Session, session_id: str | None) -> SignedIn | None:
     # A session acts as its token: it works exactly while the token would.
     row = session.execute(auth.token_in_force(query, now)).first()
     if row is None:
-        return None
+        return _resolve_identity(session.connection(), _digest(session_id), issuers, now)
     digest, csrf_token, last_seen, token_id, user_id, org_id, email = row
     principal = Principal(user_id=user_id, token_id=token_id, home_org_id=org_id, email=email)
     return SignedIn(principal, csrf_token, digest, last_seen)
+
+
+def _resolve_identity(
+    connection: Connection, digest: bytes, issuers: frozenset[str], now: datetime
+) -> SignedIn | None:
+    query = (
+        select(
+            ConsoleSession.csrf_token,
+            ConsoleSession.last_seen_time,
+            ConsoleSession.user_id,
+            ConsoleSession.org_id,
+            ConsoleSession.identity_issuer,
+            ConsoleSession.identity_subject,
+            User.email,
+            User.email_verified,
+        )
+        # The identity that opened the session is still this user's...
+        .join(
+            UserIdentity,
+            (UserIdentity.issuer == ConsoleSession.identity_issuer)
+            & (UserIdentity.subject == ConsoleSession.identity_subject)
+            & (UserIdentity.user_id == ConsoleSession.user_id),
+        )
+        .join(User, User.id == ConsoleSession.user_id)
+        # ...and the user is still a member of the session's organization, in the
+        # membership the session was opened under (a removal ends it; a re-add does not
+        # bring it back).
+        .join(OM, (OM.org_id == ConsoleSession.org_id) & (OM.user_id == ConsoleSession.user_id))
+        .where(
+            ConsoleSession.id_sha256 == digest,
+            ConsoleSession.token_id.is_(None),
+            ConsoleSession.expire_time > now,
+            ConsoleSession.last_seen_time > now - IDLE_TIMEOUT,
+            ConsoleSession.create_time >= OM.create_time,
+        )
+    )
+    row = connection.execute(query).first()
+    if row is None:
+        return None
+    csrf_token, last_seen, user_id, org_id, issuer, subject, email, verified = row
+    if issuer not in issuers or subject is None:
+        return None  # the operator no longer trusts that provider
+    # As for the provider's JWTs: only an address the provider verified is acted on.
+    principal = Principal(
+        user_id=user_id, token_id=None, home_org_id=org_id, email=email if verified else ""
+    )
+    return SignedIn(principal, csrf_token, digest, last_seen, (issuer, subject))
 
 
 def needs_touch(signed_in: SignedIn) -> bool:

@@ -53,10 +53,13 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https" or context_of(request).mail.public_url.startswith("https:")
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None = None
+) -> None:
     response.set_cookie(
         name,
         value,
+        max_age=max_age,
         path=PREFIX,
         httponly=True,
         samesite="lax",
@@ -71,12 +74,16 @@ def clear_cookie(request: Request, response: Response, name: str) -> None:
 
 
 def _resolve(request: Request) -> SignedIn | None:
-    database = context_of(request).database
+    context = context_of(request)
+    database = context.database
     session_id = request.cookies.get(SESSION_COOKIE)
     if not session_id:
         return None
+    # Identity-provider sessions last while the console still signs in through that issuer.
+    sign_in = context.console_sign_in
+    issuers = frozenset([sign_in.client.issuer]) if sign_in is not None else frozenset()
     with database.read() as session:
-        found = sessions.resolve(session, session_id)
+        found = sessions.resolve(session, session_id, issuers)
     if found is not None and sessions.needs_touch(found):
         with database.write() as session:
             sessions.touch(session, found)
@@ -226,6 +233,7 @@ def render(
 # console page say something else).
 NOTICES = {
     "signed-in": "You are signed in.",
+    "switched": "The console now acts in this organization.",
     "workspace-created": "The workspace was created.",
     "workspace-renamed": "The workspace was renamed.",
     "workspace-deleted": "The workspace was deleted; it can be undeleted for 30 days.",
@@ -235,10 +243,16 @@ NOTICES = {
     "member-removed": "The member was removed.",
     "invitation-sent": "The invitation was sent by mail.",
     "invitation-revoked": "The invitation was revoked.",
+    "invitation-resent": "The invitation was mailed again, with a new link; the old link no "
+    "longer works.",
     "organization-renamed": "The organization was renamed.",
     "ownership-transferred": "Ownership was transferred; you are now an admin.",
     "api-key-revoked": "The API key was revoked: it stops working at once.",
     "endpoint-deleted": "The webhook endpoint was deleted.",
+    "endpoint-updated": "The webhook endpoint was changed.",
+    "endpoint-disabled": "The webhook endpoint was disabled: its deliveries wait until it is "
+    "enabled again.",
+    "endpoint-enabled": "The webhook endpoint was enabled: its waiting deliveries resume.",
     "role-created": "The role was created.",
     "role-updated": "The role was changed.",
     "role-deleted": "The role was deleted.",

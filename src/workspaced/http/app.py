@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workspaced import __version__
 from workspaced.audit.context import RequestInfo, current_request
-from workspaced.auth.oidc import TokenVerifier
+from workspaced.auth.oidc import ConsoleClient, TokenVerifier
 from workspaced.console.app import create_console, form_too_large
 from workspaced.event.delivery import DeliveryWorker, WebhookSettings
 from workspaced.http.body_limit import BodyLimit, dialect_too_large
@@ -135,6 +135,7 @@ def create_app(
     organization_creation: OrganizationCreation = OrganizationCreation.users,
     cors_origins: tuple[str, ...] = (),
     identity: TokenVerifier | None = None,
+    console_oidc: ConsoleClient | None = None,
     webhooks: WebhookSettings | None = None,
     purge: PurgeSchedule | None = None,
     metrics: Metrics | None = None,
@@ -151,7 +152,9 @@ def create_app(
     refused = metrics.rate_limit_refused if metrics is not None else None
     limits = RateLimits(rate_limits, database, refused) if rate_limits is not None else None
     webhooks = webhooks or WebhookSettings()
-    context = AppContext.load(database, mail, limits, organization_creation, identity, webhooks)
+    context = AppContext.load(
+        database, mail, limits, organization_creation, identity, webhooks, console_oidc
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

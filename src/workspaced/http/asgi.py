@@ -35,6 +35,7 @@ def app_factory() -> ASGIApp:
         organization_creation=settings.organization_creation,
         cors_origins=settings.cors_origin_list(),
         identity=TokenVerifier(settings.oidc_issuers()) if settings.oidc_issuers() else None,
+        console_oidc=settings.console_oidc(),
         webhooks=WebhookSettings(
             allow_private=settings.webhook_allow_private,
             lease=timedelta(seconds=settings.webhook_lease),

@@ -17,8 +17,9 @@ from starlette.requests import Request
 
 from workspaced.auth import identities, token_format
 from workspaced.auth import service as auth
-from workspaced.auth.oidc import Claims, TokenVerifier
+from workspaced.auth.oidc import Claims, ConsoleClient, TokenVerifier
 from workspaced.authz.access import Principal
+from workspaced.console.identity_provider import ConsoleSignIn
 from workspaced.event.delivery import WebhookSettings
 from workspaced.http.rate_limits import RateLimits
 from workspaced.kit.db import RETRY_AFTER_S, Database
@@ -40,6 +41,8 @@ class AppContext:
     organization_creation: OrganizationCreation = OrganizationCreation.users
     identity: TokenVerifier | None = None  # None: no identity provider's JWTs accepted
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    # None: the console signs in with personal access tokens only.
+    console_sign_in: ConsoleSignIn | None = None
 
     @classmethod
     def load(
@@ -50,6 +53,7 @@ class AppContext:
         organization_creation: OrganizationCreation = OrganizationCreation.users,
         identity: TokenVerifier | None = None,
         webhooks: WebhookSettings | None = None,
+        console_oidc: ConsoleClient | None = None,
     ) -> AppContext:
         with database.read() as session:
             key = session.scalar(
@@ -57,6 +61,13 @@ class AppContext:
             )
         if key is None:
             raise RuntimeError("the database is not migrated: run `workspaced migrate`")
+        if console_oidc is not None and identity is None:
+            raise ValueError("the console's identity provider client needs an issuer")
+        console_sign_in = (
+            ConsoleSignIn(console_oidc, identity, key)
+            if console_oidc is not None and identity is not None
+            else None
+        )
         return cls(
             database,
             PageTokenCodec(key),
@@ -65,6 +76,7 @@ class AppContext:
             organization_creation,
             identity,
             webhooks or WebhookSettings(),
+            console_sign_in,
         )
 
 

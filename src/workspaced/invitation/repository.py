@@ -83,3 +83,24 @@ def mark_accepted(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID, now
 
 def mark_revoked(session: Session, org_id: uuid.UUID, invite_id: uuid.UUID) -> bool:
     return _transition(session, org_id, invite_id, [], {"state": REVOKED})
+
+
+def reissue(
+    session: Session,
+    org_id: uuid.UUID,
+    invite_id: uuid.UUID,
+    now: datetime,
+    *,
+    token_sha256: bytes,
+    expire_time: datetime,
+    inviter_id: uuid.UUID,
+) -> bool:
+    """A pending, unexpired invite gets a new secret (the old one stops matching), a new
+    expiry and its resender as inviter, in one conditional statement."""
+    return _transition(
+        session,
+        org_id,
+        invite_id,
+        [Invite.expire_time > now],
+        {"token_sha256": token_sha256, "expire_time": expire_time, "inviter_id": inviter_id},
+    )

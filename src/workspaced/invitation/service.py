@@ -1,4 +1,5 @@
-"""Invitations: creating, listing and revoking them (accepting is in `acceptance`).
+"""Invitations: creating, resending, listing and revoking them (accepting is in
+`acceptance`).
 
 Reading never changes an invite: EXPIRED is computed from `expire_time` on every read,
 and only the conditional updates below and in `acceptance` move an invite out of PENDING.
@@ -279,3 +280,64 @@ def revoke(
         after={"state": REVOKED},
     )
     return _view(session, ctx, invite)
+
+
+def resend(
+    session: Session,
+    principal: Principal,
+    org_ref: str,
+    workspace_ref: str,
+    invite_ref: str,
+    *,
+    public_url: str,
+) -> InviteView:
+    """Mail a pending invitation to its invitee again, with a new secret: the old link
+    stops working in this transaction, so a lost or forwarded mail is worth nothing once
+    resent. Its lifetime starts again (as long as it was first given).
+
+    Resending is inviting again, so it takes what creating takes: `invites:create` and
+    every permission of the invite's role (rule 3). The resender becomes its inviter: the
+    mail is in their name, and the invitation now rests on their authority (rule 5: it
+    ends when they leave or no longer hold what it carries)."""
+    ctx = workspaces.resolve(session, principal, org_ref, workspace_ref)
+    require(ctx.access, "invites:create")
+    org_id = ctx.organization.id
+    invite = _find(session, ctx, invite_ref)
+    require_all(ctx.access, roles.permissions_of(session, org_id, invite.role_id))
+    now = clock.now()
+    state = effective_state(invite.state, invite.expire_time, now)
+    if state != PENDING:
+        raise not_pending(state)
+    invitee = users.find_by_email(session, invite.email)
+    if (
+        invitee is not None
+        and memberships.get(session, org_id, ctx.workspace.id, invitee.id) is not None
+    ):
+        raise AlreadyExists(f"{invite.email} is already a member of the workspace")
+    lifetime = min(max(invite.expire_time - invite.create_time, timedelta(0)), MAX_TTL)
+    token = secret.generate(org_id)
+    expire_time = now + (lifetime or DEFAULT_TTL)
+    # Conditional on PENDING and unexpired: a concurrent accept or revoke wins cleanly.
+    if not repository.reissue(
+        session,
+        org_id,
+        invite.id,
+        now,
+        token_sha256=secret.digest(token),
+        expire_time=expire_time,
+        inviter_id=principal.user_id,
+    ):
+        stored, expires = repository.stored_state(session, org_id, invite.id)
+        raise not_pending(effective_state(stored, expires, now))
+    session.refresh(invite)
+    audit.record(
+        session,
+        org_id=org_id,
+        actor=principal,
+        action="invite.resent",
+        resource=resource_name(ctx.organization.slug, ctx.workspace.slug, invite.id),
+        after={"email": invite.email, "role": invite.role_id, "expire_time": expire_time},
+    )
+    view = _view(session, ctx, invite)
+    _send_invitation(session, principal, ctx, view, token, public_url)
+    return view

@@ -542,3 +542,46 @@ def test_invite_flow_over_real_http(database_url: str, world: World, mailbox: Ma
         assert "fresh@example.com" in {u["email"] for u in users.json()["users"]}
         listed = http.get(INVITES.format(ws="live"), headers=owner.headers).json()["invites"]
         assert [i["state"] for i in listed] == ["ACCEPTED"]
+
+
+def test_resend_mails_a_new_secret_and_the_old_one_stops_working(
+    client: TestClient, world: World, database: Database, mailbox: Mailbox
+) -> None:
+    owner = world.person("acme")
+    admin = world.person("acme", org_role="admin")
+    viewer = world.person("acme")
+    invitee = world.person("acme")
+    workspace(client, owner)
+    client.post(
+        WS + "/research/users",
+        json={"user": viewer.user_id, "role": "viewer"},
+        headers=owner.headers,
+    )
+    body = created(client, owner, invitee.email, role="editor")
+    path = INVITES.format(ws="research") + "/" + body["invite_id"]
+    first = mailbox.invite_token(invitee.email)
+    # Viewers may not (invites:create); outsiders learn nothing.
+    denied = client.post(path + ":resend", headers=viewer.headers)
+    assert denied.status_code == 403
+    assert error_of(denied)["details"][0]["metadata"]["permission"] == "invites:create"
+    outsider = world.person("other")
+    assert client.post(path + ":resend", headers=outsider.headers).status_code == 404
+    missing = INVITES.format(ws="research") + "/" + str(uuid.uuid4())
+    assert client.post(missing + ":resend", headers=owner.headers).status_code == 404
+
+    resent = client.post(path + ":resend", headers=admin.headers)
+    assert resent.status_code == 200, resent.text
+    view = resent.json()
+    assert view["state"] == "PENDING" and view["inviter"] == admin.user_id
+    assert view["expire_time"] >= body["expire_time"]
+    assert "wsi_" not in resent.text  # the secret goes only into the mail
+    second = mailbox.invite_token(invitee.email, nth=2)
+    assert second != first
+    assert accept(client, first, invitee).status_code in (400, 404)  # the old link is dead
+    assert accept(client, second, invitee).status_code == 200
+    events = audit_events(database, owner, "invite.resent")
+    assert len(events) == 1 and events[0].actor_user_id == uuid.UUID(admin.user_id)
+    assert events[0].after is not None and events[0].after["email"] == invitee.email
+    # Accepted: nothing to resend.
+    again = client.post(path + ":resend", headers=owner.headers)
+    assert again.status_code == 400 and error_of(again)["status"] == "FAILED_PRECONDITION"

@@ -1,4 +1,4 @@
-"""A workspace's invitations (send, revoke, state), and the page the emailed link opens
+"""A workspace's invitations (send, resend, revoke, state), and the page the emailed link opens
 to accept one."""
 
 from __future__ import annotations
@@ -126,6 +126,29 @@ def send_invitation(request: Request, org: str, workspace: str, form: Posted) ->
             request, form.signed_in, org, workspace, errors=errors, status_code=status_of(error)
         )
     return redirect(_back(org, workspace), "invitation-sent")
+
+
+@router.post(PREFIX + "/orgs/{org}/workspaces/{workspace}/invitations/{invite_id}/resend")
+def resend_invitation(
+    request: Request, org: str, workspace: str, invite_id: str, form: Posted
+) -> Response:
+    context = context_of(request)
+    try:
+        with context.database.write() as session:
+            invitations.resend(
+                session,
+                form.principal,
+                org,
+                workspace,
+                invite_id,
+                public_url=context.mail.public_url,
+            )
+    except DomainError as error:
+        errors = FormErrors.of(f"invite-{invite_id}", error, ())
+        return invitation_page(
+            request, form.signed_in, org, workspace, errors=errors, status_code=status_of(error)
+        )
+    return redirect(_back(org, workspace), "invitation-resent")
 
 
 @router.post(PREFIX + "/orgs/{org}/workspaces/{workspace}/invitations/{invite_id}/revoke")

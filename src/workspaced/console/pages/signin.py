@@ -60,6 +60,7 @@ def sign_in_page(
     status_code: int = 200,
 ) -> Response:
     token = request.cookies.get(csrf.ANONYMOUS_COOKIE) or csrf.new_anonymous_token()
+    sign_in = context_of(request).console_sign_in
     response = render(
         request,
         "sign_in.html",
@@ -68,6 +69,7 @@ def sign_in_page(
         csrf_token=token,
         next=next_path,
         errors=errors,
+        identity_provider=sign_in.client.issuer if sign_in is not None else "",
     )
     set_cookie(request, response, csrf.ANONYMOUS_COOKIE, token)
     return response

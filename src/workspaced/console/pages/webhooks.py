@@ -1,6 +1,7 @@
 """An organization's webhook endpoints (owners and admins): list, create (the signing
-secret shown once), delete; an endpoint's recent deliveries with their last response,
-and retrying one."""
+secret shown once), edit (URL, description, event types), disable and enable, rotate the
+signing secret (the new one shown once), delete; an endpoint's recent deliveries with
+their last response, and retrying one."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def endpoint_page(
     *,
     page_token: str = "",
     created: tuple[webhooks.EndpointView, str] | None = None,
+    rotated: tuple[webhooks.EndpointView, str] | None = None,
     errors: FormErrors | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -59,6 +61,7 @@ def endpoint_page(
         endpoints=items,
         event_types=EVENT_TYPE_CHOICES,
         created=created,
+        rotated=rotated,
         next_page_token=next_token,
         paged=bool(page_token),
         errors=errors,
@@ -105,6 +108,108 @@ def delete_endpoint(request: Request, org: str, endpoint_id: str, form: Posted) 
             request, form.signed_in, org, errors=errors, status_code=status_of(error)
         )
     return redirect(f"{PREFIX}/orgs/{org}/webhooks", "endpoint-deleted")
+
+
+def edit_page(
+    request: Request,
+    caller: SignedIn,
+    org: str,
+    endpoint_id: str,
+    *,
+    errors: FormErrors | None = None,
+    values: dict[str, object] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with context_of(request).database.read() as session:
+        view = webhooks.get(session, caller.principal, org, endpoint_id)
+    endpoint = view.endpoint
+    shown: dict[str, object] = {
+        "url": endpoint.url,
+        "description": endpoint.description or "",
+        "event_types": list(endpoint.event_types),
+        **(values or {}),
+    }
+    return render(
+        request,
+        "webhook_edit.html",
+        caller,
+        status_code=status_code,
+        org_slug=view.org_slug,
+        endpoint=endpoint,
+        shown=shown,
+        event_types=EVENT_TYPE_CHOICES,
+        errors=errors,
+    )
+
+
+@router.get(PREFIX + "/orgs/{org}/webhooks/{endpoint_id}")
+def endpoint_edit(request: Request, org: str, endpoint_id: str, caller: Caller) -> Response:
+    return edit_page(request, caller, org, endpoint_id)
+
+
+@router.post(PREFIX + "/orgs/{org}/webhooks/{endpoint_id}")
+def update_endpoint(request: Request, org: str, endpoint_id: str, form: Posted) -> Response:
+    context = context_of(request)
+    changes: dict[str, object] = {
+        "url": form.get("url"),
+        "description": form.get("description") or None,
+        "event_types": [t for t in EVENT_TYPE_CHOICES if form.fields.get(f"event:{t}") == "on"],
+    }
+    try:
+        with context.database.write() as session:
+            webhooks.update_endpoint(
+                session,
+                form.principal,
+                org,
+                endpoint_id,
+                dict(changes),
+                allow_private=context.webhooks.allow_private,
+            )
+    except DomainError as error:
+        errors = FormErrors.of("edit", error, ("url", "event_types", "description"))
+        shown = {**changes, "description": changes["description"] or ""}
+        return edit_page(
+            request,
+            form.signed_in,
+            org,
+            endpoint_id,
+            errors=errors,
+            values=shown,
+            status_code=status_of(error),
+        )
+    return redirect(f"{PREFIX}/orgs/{org}/webhooks", "endpoint-updated")
+
+
+@router.post(PREFIX + "/orgs/{org}/webhooks/{endpoint_id}/state")
+def set_endpoint_state(request: Request, org: str, endpoint_id: str, form: Posted) -> Response:
+    """Disable (deliveries wait) or enable (the queue resumes where it stopped)."""
+    disabled = form.get("disabled") == "true"
+    try:
+        with context_of(request).database.write() as session:
+            webhooks.update_endpoint(
+                session, form.principal, org, endpoint_id, {"disabled": disabled}
+            )
+    except DomainError as error:
+        errors = FormErrors.of(f"endpoint-{endpoint_id}", error, ())
+        return endpoint_page(
+            request, form.signed_in, org, errors=errors, status_code=status_of(error)
+        )
+    notice = "endpoint-disabled" if disabled else "endpoint-enabled"
+    return redirect(f"{PREFIX}/orgs/{org}/webhooks", notice)
+
+
+@router.post(PREFIX + "/orgs/{org}/webhooks/{endpoint_id}/rotate")
+def rotate_endpoint_secret(request: Request, org: str, endpoint_id: str, form: Posted) -> Response:
+    try:
+        with context_of(request).database.write() as session:
+            rotated = webhooks.rotate_secret(session, form.principal, org, endpoint_id)
+    except DomainError as error:
+        errors = FormErrors.of(f"endpoint-{endpoint_id}", error, ())
+        return endpoint_page(
+            request, form.signed_in, org, errors=errors, status_code=status_of(error)
+        )
+    # The new secret is on this answer only, as at creation.
+    return endpoint_page(request, form.signed_in, org, rotated=rotated)
 
 
 def delivery_page(

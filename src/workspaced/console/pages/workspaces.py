@@ -1,5 +1,5 @@
-"""An organization's workspaces: list (filter, order, page), create, rename, delete,
-undelete."""
+"""An organization's workspaces: list (filter, order, page), create, rename (title and
+icon), delete, undelete."""
 
 from __future__ import annotations
 
@@ -140,9 +140,12 @@ def create_workspace(request: Request, org: str, form: Posted) -> Response:
 def rename_workspace(request: Request, org: str, workspace: str, form: Posted) -> Response:
     try:
         with context_of(request).database.write() as session:
-            workspaces.update(session, form.principal, org, workspace, {"title": form.get("title")})
+            changes: dict[str, str | None] = {"title": form.get("title")}
+            if "icon" in form.fields:  # an empty icon clears it
+                changes["icon"] = form.get("icon") or None
+            workspaces.update(session, form.principal, org, workspace, changes)
     except DomainError as error:
-        return _refused(request, form, org, f"rename-{workspace}", error, ("title",))
+        return _refused(request, form, org, f"rename-{workspace}", error, ("title", "icon"))
     return redirect(f"{PREFIX}/orgs/{org}/workspaces", "workspace-renamed")
 
 

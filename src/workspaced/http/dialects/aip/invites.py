@@ -1,4 +1,4 @@
-"""Invitations: create, list, get and revoke a workspace's invites; accept one."""
+"""Invitations: create, list, get, resend and revoke a workspace's invites; accept one."""
 
 from __future__ import annotations
 
@@ -157,6 +157,28 @@ def revoke_invite(
 ) -> Response:
     with context.database.write() as session:
         view = invitations.revoke(session, caller, organization_id, workspace_id, invite_id)
+    return json_response(render(view))
+
+
+@router.post(
+    BASE + "/{invite_id}:resend",
+    response_model=schemas.Invite,
+    openapi_extra=permission("invites:create"),
+    summary="Mail a pending invite again with a new secret (the old link stops working) and "
+    "a fresh expiry; the caller becomes its inviter (400 FAILED_PRECONDITION if not pending)",
+)
+def resend_invite(
+    organization_id: str, workspace_id: str, invite_id: str, caller: Caller, context: Context
+) -> Response:
+    with context.database.write() as session:
+        view = invitations.resend(
+            session,
+            caller,
+            organization_id,
+            workspace_id,
+            invite_id,
+            public_url=context.mail.public_url,
+        )
     return json_response(render(view))
 
 
