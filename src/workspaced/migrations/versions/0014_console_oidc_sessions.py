@@ -15,9 +15,7 @@ from alembic import op
 from workspaced.kit.db import UUIDType
 
 revision: str = "0014"
-# TODO(merge): down_revision 0013 (migration 0013 lands on main meanwhile; until then this
-# follows 0012 so the branch migrates on its own).
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
