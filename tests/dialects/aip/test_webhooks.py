@@ -372,3 +372,30 @@ def test_an_endpoint_of_some_types_passes_over_the_others(
         ).all()
         last = session.execute(select(Event.xid, Event.id).order_by(Event.xid, Event.id)).all()[-1]
     assert (cursor_xid, cursor_event) == tuple(last)
+
+
+def test_a_paused_endpoint_resumes_with_the_events_of_its_pause(
+    hooks_client: TestClient, world: World, receiver: Receiver
+) -> None:
+    """`disabled: true` sends nothing; `disabled: false` resumes at the cursor, so the
+    events written meanwhile arrive, in order, after the ones before the pause."""
+    owner = world.person("acme")
+    hook = endpoint(
+        hooks_client, owner, f"{receiver.url}/paused", event_types=["workspace.created"]
+    )
+    one = f"{HOOKS}/{hook['webhook_id']}"
+    hooks_client.post(WS, json={"title": "Before"}, headers=owner.headers)
+    receiver.wait("/paused", 1)
+    assert (
+        hooks_client.patch(one, json={"disabled": True}, headers=owner.headers).status_code == 200
+    )
+    for title in ("During 1", "During 2"):
+        hooks_client.post(WS, json={"title": title}, headers=owner.headers)
+    time.sleep(0.5)
+    assert len(receiver.at("/paused")) == 1
+    assert (
+        hooks_client.patch(one, json={"disabled": False}, headers=owner.headers).status_code == 200
+    )
+    got = receiver.wait("/paused", 3)
+    titles = [json.loads(r.body)["data"]["after"]["title"] for r in got]
+    assert titles == ["Before", "During 1", "During 2"]
