@@ -8,7 +8,7 @@ HTML, so they get this matrix of their own:
 - another organization's signed-in owner: every organization page answers 404, exactly as
   for an organization that does not exist;
 - a member who is a workspace viewer: the organization's admin pages (audit log,
-  settings) answer 403 as the API does, and the admin posts change nothing;
+  members, settings, ...) answer 403 as the API does, and the admin posts change nothing;
 - every post without the session's CSRF token answers 403 and changes nothing.
 """
 
@@ -48,6 +48,9 @@ PUBLIC = {
 # Organization pages only its owners and admins reach.
 ADMIN_ONLY = {
     "/console/orgs/{org}/audit",
+    "/console/orgs/{org}/members",
+    "/console/orgs/{org}/members/{user_id}/role",
+    "/console/orgs/{org}/members/{user_id}/remove",
     "/console/orgs/{org}/settings",
     "/console/orgs/{org}/settings/rename",
     "/console/orgs/{org}/settings/transfer",

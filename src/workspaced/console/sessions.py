@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from workspaced.auth import service as auth
 from workspaced.auth import token_format
 from workspaced.authz.access import Principal
+from workspaced.authz.catalog import ORGANIZATION_ADMIN_ROLES
 from workspaced.kit import clock
 from workspaced.kit.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from workspaced.models import (
@@ -59,6 +60,14 @@ class SignedIn:
     last_seen_time: datetime
     # (iss, sub) of a session opened through the identity provider; None for a token's.
     identity: tuple[str, str] | None = None
+    # The organization role the session acts with, read with the session on each request
+    # (empty where not read): it only decides which links the pages offer; every action
+    # is still authorized by the domain.
+    org_role: str = ""
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.org_role in ORGANIZATION_ADMIN_ROLES
 
     @property
     def can_switch(self) -> bool:
@@ -250,6 +259,7 @@ def resolve(
             PersonalAccessToken.user_id,
             PersonalAccessToken.org_id,
             User.email,
+            OrganizationMembership.org_role,
         )
         .join(PersonalAccessToken, PersonalAccessToken.id == ConsoleSession.token_id)
         .where(
@@ -262,9 +272,9 @@ def resolve(
     row = session.execute(auth.token_in_force(query, now)).first()
     if row is None:
         return _resolve_identity(session.connection(), _digest(session_id), issuers, now)
-    digest, csrf_token, last_seen, token_id, user_id, org_id, email = row
+    digest, csrf_token, last_seen, token_id, user_id, org_id, email, org_role = row
     principal = Principal(user_id=user_id, token_id=token_id, home_org_id=org_id, email=email)
-    return SignedIn(principal, csrf_token, digest, last_seen)
+    return SignedIn(principal, csrf_token, digest, last_seen, org_role=org_role)
 
 
 def _resolve_identity(
@@ -280,6 +290,7 @@ def _resolve_identity(
             ConsoleSession.identity_subject,
             User.email,
             User.email_verified,
+            OM.org_role,
         )
         # The identity that opened the session is still this user's...
         .join(
@@ -304,14 +315,14 @@ def _resolve_identity(
     row = connection.execute(query).first()
     if row is None:
         return None
-    csrf_token, last_seen, user_id, org_id, issuer, subject, email, verified = row
+    csrf_token, last_seen, user_id, org_id, issuer, subject, email, verified, org_role = row
     if issuer not in issuers or subject is None:
         return None  # the operator no longer trusts that provider
     # As for the provider's JWTs: only an address the provider verified is acted on.
     principal = Principal(
         user_id=user_id, token_id=None, home_org_id=org_id, email=email if verified else ""
     )
-    return SignedIn(principal, csrf_token, digest, last_seen, (issuer, subject))
+    return SignedIn(principal, csrf_token, digest, last_seen, (issuer, subject), org_role)
 
 
 def needs_touch(signed_in: SignedIn) -> bool:
