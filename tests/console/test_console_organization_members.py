@@ -188,3 +188,20 @@ def test_removing_a_member_ends_their_console_session(
             )
         ).all()
     assert tokens and all(token.revoke_time is not None for token in tokens)
+
+
+def test_the_navigation_offers_admin_pages_to_owners_and_admins_only(
+    client: TestClient, world: World
+) -> None:
+    owner = world.person("acme")
+    member = world.person("acme", org_role="member")
+    admin_pages = ("members", "audit", "api-keys", "webhooks", "settings")
+    sign_in(client, member.token)
+    page = client.get("/console/orgs/acme/workspaces").text
+    assert 'href="/console/orgs/acme/roles"' in page
+    for name in admin_pages:
+        assert f'href="/console/orgs/acme/{name}"' not in page, name
+    sign_in(client, owner.token)
+    page = client.get("/console/orgs/acme/workspaces").text
+    for name in admin_pages:
+        assert f'href="/console/orgs/acme/{name}"' in page, name
