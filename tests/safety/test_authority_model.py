@@ -15,6 +15,15 @@ for good when the admin stops being an owner or admin), and `jm`, a member who s
 with the identity provider's JWT (a removed JWT user is an outsider, not unauthenticated:
 the provider still vouches for them).
 
+Grants, role changes and removals go three ways (`via`): the AIP dialect, the members
+dialect (grants only) and the admin console's forms. Each actor with a personal access
+token opens its own console session through the real sign-in form (its own cookie jar,
+once, lazily); the JWT user, the API key and anonymous clients cannot (the sign-in form
+refuses a JWT and a key), so their console posts are sent to sign-in and change nothing,
+and so are those of a removed user, whose session dies with the removal. The console must
+agree with the oracle: an allowed form redirects back to the members page, a refused one
+answers the domain's status; the invariants then prove it wrote exactly what was allowed.
+
 Examples: WORKSPACED_AUTHORITY_EXAMPLES (default 150 on SQLite, 30 on PostgreSQL).
 """
 
@@ -38,6 +47,7 @@ from hypothesis.stateful import (
 )
 
 from tests import jwt_support
+from tests.console.console_support import csrf_of, sign_in
 from tests.mail_support import Mailbox
 from tests.safety import stats
 from tests.support import Person, World, issue_api_key, postgres_base_url
@@ -46,6 +56,7 @@ from workspaced.authz.catalog import (
     OWNER_PERMISSIONS,
     VIEWER_PERMISSIONS,
 )
+from workspaced.console.web import SESSION_COOKIE
 from workspaced.http.app import create_app
 from workspaced.kit.db import Database
 from workspaced.mail import MailSettings
@@ -77,6 +88,10 @@ KEY_PERMISSIONS = VIEWER_PERMISSIONS | {
 ACTORS = [*INSIDERS, KEY, "out", *GUESTS]
 SUBJECTS = [*INSIDERS[1:], "out", *GUESTS]
 SLUGS = ["w1", "w2"]
+CONSOLE = "/console"
+# How the console answers what the API answers 400 (rule 9, a failed precondition): 409,
+# as `console.web.status_of` maps every FailedPrecondition.
+CONSOLE_STATUS = {400: 409}
 _runs = itertools.count()
 
 
@@ -128,6 +143,15 @@ class Model:
         return any(
             m.get(who) == "owner" and self.owners(s) == 1 for s, m in self.workspaces.items()
         )
+
+
+@dataclass
+class Browser:
+    """One actor's console: its own cookie jar over the app, and its session's CSRF token
+    ("" when the sign-in form refused to open a session)."""
+
+    client: TestClient
+    csrf_token: str
 
 
 class Authority(RuleBasedStateMachine):
@@ -196,6 +220,8 @@ class Authority(RuleBasedStateMachine):
             assert granted.status_code == 200, granted.text
             self.model.workspaces[slug][member] = role
         self.mails = 0
+        self.browsers: dict[str, Browser] = {}
+        self.anonymous_browser = Browser(self.new_browser(), "")
         stats.add("authority model examples")
 
     # -- helpers ------------------------------------------------------------------------
@@ -239,6 +265,98 @@ class Authority(RuleBasedStateMachine):
             return 403, f"lacks {permission}"
         return None
 
+    # -- the console ---------------------------------------------------------------------
+
+    def new_browser(self) -> TestClient:
+        """A client with its own cookie jar, over the same app and the same event loop
+        (the running client's portal) as `self.client`."""
+        browser = TestClient(
+            self.client.app, base_url=str(self.client.base_url), raise_server_exceptions=False
+        )
+        browser.portal = self.client.portal
+        return browser
+
+    def console_capable(self, who: str) -> bool:
+        """Holds a personal access token that still opens a console session."""
+        return (
+            who in self.people and who not in JWT_USERS and who != KEY and who not in self.removed
+        )
+
+    def browser(self, who: str) -> Browser:
+        """`who`'s console, signed in through the real sign-in form the first time."""
+        if who not in self.people:
+            return self.anonymous_browser  # no credential: nothing to sign in with
+        if who in self.browsers:
+            return self.browsers[who]
+        client = self.new_browser()
+        signed = sign_in(client, self.people[who].token)
+        assert signed.status_code < 500, signed.text
+        if self.console_capable(who):
+            assert signed.status_code == 303, signed.text[:300]
+            home = client.get(signed.headers["location"])
+            assert home.status_code == 200, home.text[:300]
+            browser = Browser(client, csrf_of(home.text))
+            stats.add("authority model console sessions")
+        else:
+            # A JWT and an API key are not personal access tokens, and a removed user's
+            # token no longer authenticates: the form refuses, and no session is opened.
+            assert signed.status_code == 400, (who, signed.status_code, signed.text[:300])
+            assert SESSION_COOKIE not in client.cookies, who
+            browser = Browser(client, "")
+        self.browsers[who] = browser
+        return browser
+
+    def console_post(self, who: str, path: str, data: dict[str, str]) -> httpx.Response:
+        browser = self.browser(who)
+        response: httpx.Response = browser.client.post(
+            CONSOLE + path,
+            data={"csrf_token": browser.csrf_token, **data},
+            follow_redirects=False,
+        )
+        assert response.status_code < 500, response.text
+        return response
+
+    def console_path(self, slug: str) -> str:
+        return f"/orgs/{self.org}/workspaces/{slug}/members"
+
+    def expect_console(
+        self,
+        who: str,
+        slug: str,
+        response: httpx.Response,
+        refused: tuple[int, str] | None,
+        notice: str,
+    ) -> bool:
+        """Check the console's answer against the oracle's; whether the change happened."""
+        where = f"{response.request.method} {response.request.url} as {who}"
+        if not self.console_capable(who):
+            # No session (anonymous, the key, the JWT user) or a dead one (removed): sent
+            # to sign-in, whatever the rules would allow with a live credential.
+            assert response.status_code == 303, (where, response.status_code, response.text)
+            location = response.headers["location"]
+            assert location.startswith(CONSOLE + "/sign-in"), (where, location)
+            stats.add("authority model console steps sent to sign-in")
+            return False
+        if refused is None:
+            assert response.status_code == 303, (
+                f"{where}: expected the form to succeed, got {response.status_code} "
+                f"{response.text[:300]}\nmodel: {self.model}"
+            )
+            expected = f"{CONSOLE}{self.console_path(slug)}?notice={notice}"
+            assert response.headers["location"] == expected, (where, response.headers)
+            stats.add("authority model console steps allowed")
+            return True
+        status, why = refused
+        expected_status = CONSOLE_STATUS.get(status, status)
+        assert response.status_code == expected_status, (
+            f"{where}: expected {expected_status} ({why}), got {response.status_code} "
+            f"{response.text[:300]}\nmodel: {self.model}"
+        )
+        if status == 400:
+            assert "Make someone else an owner first" in response.text, where
+        stats.add(f"authority model console steps refused {expected_status}")
+        return False
+
     # -- rules --------------------------------------------------------------------------
 
     @rule(
@@ -246,11 +364,19 @@ class Authority(RuleBasedStateMachine):
         slug=st.sampled_from(SLUGS),
         subject=st.sampled_from(SUBJECTS),
         role=st.sampled_from(ROLES),
-        via=st.sampled_from(["aip", "members"]),
+        via=st.sampled_from(["aip", "members", "console"]),
     )
     def grant(self, who: str, slug: str, subject: str, role: str, via: str) -> None:
         uid = self.user_id(subject)
-        if via == "aip":
+        if via == "console":
+            # The console adds by email; an empty slot's address belongs to nobody (rule 7:
+            # `out`'s, an account elsewhere, must answer the same).
+            person = self.people.get(subject)
+            email = person.email if person is not None else f"nobody-{self.run}@nowhere.test"
+            response = self.console_post(
+                who, self.console_path(slug), {"email": email, "role": role}
+            )
+        elif via == "aip":
             response = self.call(
                 who, "POST", self.ws_path(slug) + "/users", json={"user": uid, "role": role}
             )
@@ -268,7 +394,10 @@ class Authority(RuleBasedStateMachine):
             refused = 404, "subject outside the organization"
         if refused is None and subject in self.model.workspaces[slug]:
             refused = 409, "already a member"
-        if refused is None:
+        if via == "console":
+            if self.expect_console(who, slug, response, refused, "member-added"):
+                self.model.workspaces[slug][subject] = role
+        elif refused is None:
             self.expect(response, 201 if via == "members" else 200, "granted")
             self.model.workspaces[slug][subject] = role
         else:
@@ -279,14 +408,22 @@ class Authority(RuleBasedStateMachine):
         slug=st.sampled_from(SLUGS),
         subject=st.sampled_from(SUBJECTS),
         role=st.sampled_from(ROLES),
+        via=st.sampled_from(["aip", "console"]),
     )
-    def change_role(self, who: str, slug: str, subject: str, role: str) -> None:
-        response = self.call(
-            who,
-            "PATCH",
-            self.ws_path(slug) + f"/users/{self.user_id(subject)}",
-            json={"role": role},
-        )
+    def change_role(self, who: str, slug: str, subject: str, role: str, via: str = "aip") -> None:
+        if via == "console":
+            response = self.console_post(
+                who,
+                self.console_path(slug) + f"/{self.user_id(subject)}/role",
+                {"role": role},
+            )
+        else:
+            response = self.call(
+                who,
+                "PATCH",
+                self.ws_path(slug) + f"/users/{self.user_id(subject)}",
+                json={"role": role},
+            )
         members = self.model.workspaces[slug]
         refused = self.refusal(who, slug, "members:update")
         held = self.model.permissions(who, slug)
@@ -303,17 +440,27 @@ class Authority(RuleBasedStateMachine):
             and self.model.owners(slug) == 1
         ):
             refused = 400, "rule 9: the last owner stays"
-        if refused is None:
+        if via == "console":
+            if self.expect_console(who, slug, response, refused, "role-changed"):
+                members[subject] = role
+        elif refused is None:
             self.expect(response, 200, "changed")
             members[subject] = role
         else:
             self.expect(response, *refused)
 
     @rule(
-        who=st.sampled_from(ACTORS), slug=st.sampled_from(SLUGS), subject=st.sampled_from(SUBJECTS)
+        who=st.sampled_from(ACTORS),
+        slug=st.sampled_from(SLUGS),
+        subject=st.sampled_from(SUBJECTS),
+        via=st.sampled_from(["aip", "console"]),
     )
-    def remove_member(self, who: str, slug: str, subject: str) -> None:
-        response = self.call(who, "DELETE", self.ws_path(slug) + f"/users/{self.user_id(subject)}")
+    def remove_member(self, who: str, slug: str, subject: str, via: str = "aip") -> None:
+        uid = self.user_id(subject)
+        if via == "console":
+            response = self.console_post(who, self.console_path(slug) + f"/{uid}/remove", {})
+        else:
+            response = self.call(who, "DELETE", self.ws_path(slug) + f"/users/{uid}")
         members = self.model.workspaces[slug]
         refused = self.refusal(who, slug, "members:remove")
         if refused is None and subject not in members:
@@ -324,7 +471,10 @@ class Authority(RuleBasedStateMachine):
             refused = 403, "rule 4: acts on a superior"
         if refused is None and members[subject] == "owner" and self.model.owners(slug) == 1:
             refused = 400, "rule 9: the last owner stays"
-        if refused is None:
+        if via == "console":
+            if self.expect_console(who, slug, response, refused, "member-removed"):
+                del members[subject]
+        elif refused is None:
             self.expect(response, 200, "removed")
             del members[subject]
         else:
@@ -402,6 +552,46 @@ class Authority(RuleBasedStateMachine):
         else:
             self.remove_member("root", invitation.slug, invitation.sender)
 
+    @rule(
+        slug=st.sampled_from(SLUGS),
+        action=st.sampled_from(["grant", "change_role", "remove_member"]),
+        role=st.sampled_from(ROLES),
+        pick=st.integers(min_value=0, max_value=50),
+    )
+    def console_by_a_holder(self, slug: str, action: str, role: str, pick: int) -> None:
+        """Someone who holds the form's permission in the workspace uses it in the console,
+        on a member of the organization (not yet in the workspace for a grant, in it
+        otherwise): the console's allowed path, which random steps rarely line up. Rules
+        3, 4 and 9 may still refuse it."""
+        permission = {
+            "grant": "members:add",
+            "change_role": "members:update",
+            "remove_member": "members:remove",
+        }[action]
+        holders = [
+            who
+            for who in self.people
+            if self.console_capable(who)
+            and self.model.in_org(who)
+            and permission in self.model.permissions(who, slug)
+        ]
+        members = self.model.workspaces[slug]
+        subjects = [
+            subject
+            for subject in SUBJECTS
+            if self.model.in_org(subject) and (subject in members) != (action == "grant")
+        ]
+        if not holders or not subjects:
+            return
+        who = holders[pick % len(holders)]
+        subject = subjects[pick // len(holders) % len(subjects)]
+        if action == "grant":
+            self.grant(who, slug, subject, role, "console")
+        elif action == "change_role":
+            self.change_role(who, slug, subject, role, "console")
+        else:
+            self.remove_member(who, slug, subject, "console")
+
     @rule()
     def toggle_the_admin(self) -> None:
         """The organization owner demotes the admin to member, or makes them admin again:
@@ -452,6 +642,8 @@ class Authority(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(ACTORS), subject=st.sampled_from(SUBJECTS))
     def remove_from_organization(self, who: str, subject: str) -> None:
+        if self.console_capable(subject):
+            self.browser(subject)  # a console session open at the removal must die with it
         response = self.call(
             who, "DELETE", f"/api/v1/organizations/{self.org}/users/{self.user_id(subject)}"
         )
@@ -537,6 +729,12 @@ class Authority(RuleBasedStateMachine):
         for who in self.removed & JWT_USERS:
             me = self.call(who, "GET", "/api/v1/me").json()
             assert f"organizations/{self.org}" not in [o["name"] for o in me["organizations"]]
+        for who in self.removed & set(self.browsers):
+            page = self.browsers[who].client.get(
+                CONSOLE + self.console_path("w1"), follow_redirects=False
+            )
+            assert page.status_code == 303, (who, page.status_code, page.text[:300])
+            assert page.headers["location"].startswith(CONSOLE + "/sign-in"), who
         probe = self.call(KEY, "GET", f"/api/v1/organizations/{self.org}/workspaces")
         self.expect(probe, 200 if self.model.key_live else 401, "rule 5: the key and its creator")
 
