@@ -12,7 +12,9 @@ with its traceback cannot spill a value either.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -80,23 +82,51 @@ class _RequestLines:
     """The JSON line of each request, written straight to the service's handler: the same
     object `JsonFormatter` would make of `request_log.info("request", extra=...)`, without
     the LogRecord, filter and handler calls around it (most of a line's cost, and a line
-    is written for every request)."""
+    is written for every request). Measured with `python -m bench instructions` (the
+    request line was ~0.09 M of a 2.56 M-instruction `GET`), two more savings:
+
+    - the time is formatted once a second and the milliseconds appended (a `datetime`
+      made and `isoformat`-ted per line cost ~10,000 instructions);
+    - orjson's bytes go to the stream's file descriptor, not through the text layer's
+      decode, encode and buffer. The handler's own records are flushed as they are
+      written, so nothing of theirs waits in the buffer to be overtaken.
+    """
 
     def __init__(self, handler: logging.StreamHandler[Any]) -> None:
         self.handler = handler
+        self._second: tuple[int, str] = (-1, "")  # (Unix second, its ISO 8601 text)
+        try:
+            self._fd: int | None = handler.stream.fileno()
+        except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+            self._fd = None
+
+    def _time(self) -> str:
+        now = time.time()
+        second = int(now)
+        cached = self._second
+        if cached[0] != second:
+            cached = self._second = (
+                second,
+                time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)),
+            )
+        return f"{cached[1]}.{int((now - second) * 1000):03d}+00:00"
 
     def write(self, fields: dict[str, Any]) -> None:
         entry = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(),
             "level": "info",
             "logger": request_log.name,
             "message": "request",
             **fields,
         }
-        line = orjson.dumps(entry, default=str).decode() + "\n"
+        line = orjson.dumps(entry, default=str, option=orjson.OPT_APPEND_NEWLINE)
         with self.handler.lock:  # type: ignore[union-attr]
-            self.handler.stream.write(line)
-            self.handler.stream.flush()
+            if self._fd is None:
+                self.handler.stream.write(line.decode())
+                self.handler.stream.flush()
+                return
+            while line:  # a write may take part of a long line
+                line = line[os.write(self._fd, line) :]
 
 
 _request_lines: _RequestLines | None = None
