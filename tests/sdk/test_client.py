@@ -318,6 +318,8 @@ def test_me_organizations_tokens_roles_preferences_invites_audit(env: Env) -> No
         pending = list(client.invites.list(org, "lab", filter="state=PENDING"))
         assert [i.invite_id for i in pending] == [invite.invite_id]
         assert client.invites.get(org, "lab", invite.invite_id).email == "dave@example.com"
+        resent = client.invites.resend(org, "lab", invite.invite_id)
+        assert resent.invite_id == invite.invite_id and resent.state == "PENDING"
         assert client.invites.revoke(org, "lab", invite.invite_id).state == "REVOKED"
         with pytest.raises(FailedPrecondition):
             client.invites.revoke(org, "lab", invite.invite_id)

@@ -368,6 +368,13 @@ def get_invite(org: str, workspace: str, invite_id: str) -> Call[m.Invite]:
     return Call(request, m.Invite.model_validate)
 
 
+def resend_invite(org: str, workspace: str, invite_id: str) -> Call[m.Invite]:
+    request = Request(
+        "POST", path(WORKSPACE + "/invites/{}:resend", org, workspace, invite_id), json={}
+    )
+    return Call(request, m.Invite.model_validate)
+
+
 def revoke_invite(org: str, workspace: str, invite_id: str) -> Call[m.Invite]:
     request = Request("DELETE", path(WORKSPACE + "/invites/{}", org, workspace, invite_id))
     return Call(request, m.Invite.model_validate)

@@ -400,6 +400,11 @@ class AsyncInvites(_Resource):
     async def get(self, org: str, workspace: str, invite_id: str) -> Invite:
         return await self._http.call(routes.get_invite(org, workspace, invite_id))
 
+    async def resend(self, org: str, workspace: str, invite_id: str) -> Invite:
+        """Mail a pending invite again, with a new secret (the old link stops working);
+        the caller becomes its inviter. A POST: not retried."""
+        return await self._http.call(routes.resend_invite(org, workspace, invite_id))
+
     async def revoke(self, org: str, workspace: str, invite_id: str) -> Invite:
         """Revoke a pending invite (`FailedPrecondition` if accepted or revoked)."""
         return await self._http.call(routes.revoke_invite(org, workspace, invite_id))

@@ -400,6 +400,11 @@ class Invites(_Resource):
     def get(self, org: str, workspace: str, invite_id: str) -> Invite:
         return self._http.call(routes.get_invite(org, workspace, invite_id))
 
+    def resend(self, org: str, workspace: str, invite_id: str) -> Invite:
+        """Mail a pending invite again, with a new secret (the old link stops working);
+        the caller becomes its inviter. A POST: not retried."""
+        return self._http.call(routes.resend_invite(org, workspace, invite_id))
+
     def revoke(self, org: str, workspace: str, invite_id: str) -> Invite:
         """Revoke a pending invite (`FailedPrecondition` if accepted or revoked)."""
         return self._http.call(routes.revoke_invite(org, workspace, invite_id))
