@@ -9,7 +9,9 @@ tokens with `access_token`, which drives a real authorization-code flow with PKC
    ``code_challenge``, ``login_hint=<sub>`` and ``resource=<indicator>``;
 2. the provider redirects to its interaction (``/interaction/<uid>``), which provider.mjs
    implements without a page: it logs in the account named by ``login_hint`` and grants what
-   was asked, then redirects back to the authorization endpoint;
+   was asked, then redirects back to the authorization endpoint (without a ``login_hint``
+   a browser gets oidc-provider's devInteractions pages instead: a login form, where the
+   login is the account's ``sub`` and any password does, then a consent form);
 3. the authorization endpoint redirects to the client's redirect_uri with ``code`` (the test
    reads it from the Location header; nothing listens at the redirect_uri);
 4. ``POST /token`` (client_secret_basic) with the code, the ``code_verifier`` and the same
@@ -27,6 +29,10 @@ audience, a string), ``iat``, ``exp`` (= iat + ttl), ``jti``, ``client_id``, plu
 account's ``email``, ``email_verified`` and, when set, ``name`` and ``picture`` (added by
 oidc-provider's ``extraTokenClaims``). Its header has ``typ: at+jwt`` and the ``kid`` of the
 key that signed it (RS256 by default, ES256 with ``alg="ES256"``).
+
+The client's redirect URIs are ``<issuer>/cb`` and
+``http://console.test/console/sign-in/oidc/callback``, plus the ``redirect_uris`` given to
+`IdentityProvider` (passed on provider.mjs's command line), e.g. a live console's callback.
 
 Each provider process generates its own RSA and EC P-256 keys with random kids;
 `rotate_keys` restarts it on the same port with new keys, so the old kids leave the JWKS.
@@ -59,7 +65,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -224,8 +230,12 @@ def _pkce_pair() -> tuple[str, str]:
 class IdentityProvider:
     """One oidc-provider process on 127.0.0.1; see the module docstring."""
 
-    def __init__(self, *, startup_timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    def __init__(
+        self, *, startup_timeout_s: float = STARTUP_TIMEOUT_S, redirect_uris: Sequence[str] = ()
+    ) -> None:
         self.startup_timeout_s = startup_timeout_s
+        # Registered for the client besides {issuer}/cb and the console.test callback.
+        self.extra_redirect_uris = tuple(redirect_uris)
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._install_dir: Path | None = None
@@ -303,7 +313,7 @@ class IdentityProvider:
             log.write(f"--- starting {script.name} on port {self._port}\n".encode())
             log.flush()
             self._process = subprocess.Popen(
-                [node, str(script), str(self._port)],
+                [node, str(script), str(self._port), *self.extra_redirect_uris],
                 cwd=self._install_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

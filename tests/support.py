@@ -230,10 +230,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, *, workers: int = 1, smtp_url: str = "log:") -> Iterator[str]:
+def live_server(
+    database_url: str, *, workers: int = 1, smtp_url: str = "log:", port: int | None = None
+) -> Iterator[str]:
     """A real `workspaced serve` process; yields its base URL. Its log goes to a file, not
-    a pipe nobody reads (a full pipe would stall the server)."""
-    port = free_port()
+    a pipe nobody reads (a full pipe would stall the server). `port` is for a URL that
+    must be known before the server starts (an identity provider's redirect URI)."""
+    port = port or free_port()
     # WORKSPACED_TEST_SERVER_LOG=path keeps the servers' logs there, for debugging a failure.
     kept = os.environ.get("WORKSPACED_TEST_SERVER_LOG")
     log = open(kept, "ab") if kept else tempfile.TemporaryFile()  # noqa: SIM115 (closed below)

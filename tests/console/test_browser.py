@@ -2,9 +2,11 @@
 `workspaced serve`: an owner signs in with a token, creates a workspace and invites a
 colleague; the colleague opens the mail's link in a second browser and accepts, creating
 their account; the owner changes their role, finds the change in the audit log,
-creates and revokes an API key, and sees the revocation's webhook delivery.
+creates and revokes an API key, and sees the revocation's webhook delivery. Another owner
+signs in through the identity provider (panva's oidc-provider, its own login and consent
+pages), lands on the organization's workspaces, and signs out, which ends the session.
 
-Screenshots of both browsers land in the test's tmp_path when a step fails.
+Screenshots of the browsers land in the test's tmp_path when a step fails.
 WORKSPACED_CONSOLE_SCREENSHOT=path also saves the members page there (docs/console-members.png).
 """
 
@@ -14,9 +16,10 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -33,15 +36,20 @@ from tests.console.browser import (
     wait_for_text,
 )
 from tests.mail_support import Mailbox
-from tests.support import World, live_server
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, require_node
+from tests.support import World, free_port, live_server
 from tests.webhook_receiver import webhook_receiver
 
 pytestmark = pytest.mark.slow
 _LINK = re.compile(r"https?://\S+(/console/invitations/accept\?token=\S+)")
 
 
-@pytest.fixture
-def browsers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[list[webdriver.Chrome]]:
+@contextmanager
+def _browsers(
+    tmp_path: Path, request: pytest.FixtureRequest, *sizes: tuple[int, int]
+) -> Iterator[list[webdriver.Chrome]]:
+    """Browsers of these window sizes; their screenshots and pages are saved in tmp_path
+    when the test fails."""
     require_browser()
     opened: list[webdriver.Chrome] = []
     with ExitStack() as stack:
@@ -53,10 +61,22 @@ def browsers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[list[we
                     screenshot(driver, tmp_path / f"browser-{i}.png")
                     (tmp_path / f"browser-{i}.html").write_text(driver.page_source)
 
-        opened.append(stack.enter_context(browser()))
-        opened.append(stack.enter_context(browser(390, 844)))  # a phone's window
-        stack.callback(save_screenshots)  # runs first, while both browsers are open
+        for width, height in sizes:
+            opened.append(stack.enter_context(browser(width, height)))
+        stack.callback(save_screenshots)  # runs first, while the browsers are open
         yield opened
+
+
+@pytest.fixture
+def browsers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[list[webdriver.Chrome]]:
+    with _browsers(tmp_path, request, (1280, 900), (390, 844)) as opened:  # and a phone's
+        yield opened
+
+
+@pytest.fixture
+def one_browser(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[webdriver.Chrome]:
+    with _browsers(tmp_path, request, (1280, 900)) as opened:
+        yield opened[0]
 
 
 def test_invite_accept_change_role_and_audit(
@@ -171,3 +191,74 @@ def test_invite_accept_change_role_and_audit(
             owner_browser.refresh()
         table = owner_browser.find_element(By.ID, "deliveries").text
         assert "api_key.revoked" in table and "HTTP 200" in table
+
+
+def test_sign_in_through_the_identity_provider_and_sign_out(
+    one_browser: webdriver.Chrome,
+    database_url: str,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_node()
+    driver = one_browser
+    owner = world.person("acme", email="ida@example.com", name="Ida Owner")
+    # The console's callback must be registered at the provider before either starts.
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with IdentityProvider(redirect_uris=[base + "/console/sign-in/oidc/callback"]) as provider:
+        # The provider asserts the owner's email, verified: the sign-in links to them.
+        provider.add_account("ida", email=owner.email, email_verified=True, name="Ida at IdP")
+        for name, value in {
+            "WORKSPACED_OIDC_ISSUER": provider.issuer,
+            "WORKSPACED_OIDC_AUDIENCE": "https://api.test",
+            "WORKSPACED_CONSOLE_OIDC_CLIENT_ID": CLIENT_ID,
+            "WORKSPACED_CONSOLE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "WORKSPACED_PUBLIC_URL": base,
+        }.items():
+            monkeypatch.setenv(name, value)
+        with live_server(database_url, port=port):
+            driver.get(base + "/console/")
+            wait_for(driver, "form[action='/console/sign-in/oidc']")
+            submit(
+                driver,
+                driver.find_element(By.XPATH, f"//button[.='Sign in with {provider.issuer}']"),
+            )
+
+            # oidc-provider's own login page (devInteractions): login and any password.
+            login = wait_for(driver, "form input[name='login']")
+            assert driver.current_url.startswith(provider.issuer + "/interaction/")
+            login.send_keys("ida")
+            driver.find_element(By.CSS_SELECTOR, "input[name='password']").send_keys("secret")
+            submit(driver, driver.find_element(By.XPATH, "//button[.='Sign-in']"))
+
+            # ...its consent page, if it asks, then back to the console.
+            consent = "input[name='prompt'][value='consent']"
+            WebDriverWait(driver, 15).until(
+                lambda d: (
+                    d.find_elements(By.CSS_SELECTOR, consent)
+                    or d.current_url.startswith(base + "/console/orgs/")
+                )
+            )
+            if driver.find_elements(By.CSS_SELECTOR, consent):
+                submit(driver, driver.find_element(By.XPATH, "//button[.='Continue']"))
+            wait_for_text(driver, "h1", "Workspaces of acme")
+            assert driver.current_url == base + "/console/orgs/acme/workspaces"
+            assert driver.find_element(By.CSS_SELECTOR, "header .who").text == owner.email
+
+            # The session cookie opens pages (HttpOnly: read through the driver, not JS).
+            cookie = driver.get_cookie("wsd_console_session")
+            assert cookie is not None and cookie["httpOnly"]
+            jar = {"wsd_console_session": cookie["value"]}
+            page = base + "/console/orgs/acme/workspaces"
+            assert httpx.get(page, cookies=jar, follow_redirects=False).status_code == 200
+
+            # Sign out: back at the sign-in page, and the old cookie opens nothing.
+            submit(driver, driver.find_element(By.XPATH, "//button[.='Sign out']"))
+            wait_for(driver, "form[action='/console/sign-in/oidc']")
+            assert driver.get_cookie("wsd_console_session") is None
+            stale = httpx.get(page, cookies=jar, follow_redirects=False)
+            assert stale.status_code == 303, stale.text[-300:]
+            assert stale.headers["location"].startswith("/console/sign-in")
+            driver.get(page)
+            wait_for(driver, "form[action='/console/sign-in']")
+            assert "/console/sign-in" in driver.current_url

@@ -98,6 +98,9 @@ def test_a_good_login_opens_a_session_in_the_users_organization(
     sub = _account(identity_provider, owner)
     page = console.get("/console/sign-in")
     assert "Sign in with " + identity_provider.issuer in page.text
+    # The sign-in form's answer redirects to the provider: the policy lets it go there.
+    policy = page.headers["content-security-policy"]
+    assert f"form-action 'self' {identity_provider.issuer};" in policy
     response = _sign_in(console, sub)
     assert response.status_code == 303, response.text[-800:]
     assert response.headers["location"] == "/console/orgs/acme/workspaces"

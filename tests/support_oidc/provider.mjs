@@ -1,11 +1,12 @@
 // A real OpenID Provider (panva's oidc-provider) for the tests: tests/oidc_provider.py runs it.
 //
-//   node provider.mjs <port>
+//   node provider.mjs <port> [redirect_uri ...]
 //
 // It serves issuer http://127.0.0.1:<port> with
 // - one confidential client (client_secret_basic), redirect_uris {issuer}/cb and the console's
 //   http://console.test/console/sign-in/oidc/callback (nothing listens at either: the test
-//   reads the code from the redirect's Location header);
+//   reads the code from the redirect's Location header), plus any redirect_uri given after
+//   the port (a live console's callback, for the browser test);
 // - a fresh RSA (RS256) and EC P-256 (ES256) signing key per process, each with a random kid,
 //   so restarting the process rotates the keys;
 // - JWT access tokens for resource indicators of the form
@@ -14,6 +15,8 @@
 //   account's email, email_verified, name and picture claims;
 // - an interaction that logs in the account named by the authorization request's login_hint
 //   and grants everything asked, with no page in between (it answers 303 to the resume URL);
+//   without a login_hint, oidc-provider's own devInteractions pages: a login form (login =
+//   the account's sub, any password) and a consent form ("Continue"), as a browser sees them;
 // - test-only routes: POST /__test/accounts (JSON {sub, email, email_verified, name?,
 //   picture?}) registers an account; GET /__test/health.
 //
@@ -23,8 +26,10 @@ import { randomBytes, generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const port = Number.parseInt(process.argv[2] ?? '', 10);
-if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-  console.error('usage: node provider.mjs <port>');
+const extraRedirectUris = process.argv.slice(3);
+if (!Number.isInteger(port) || port <= 0 || port > 65535
+    || !extraRedirectUris.every((uri) => /^https?:\/\/[^\s#]+$/.test(uri))) {
+  console.error('usage: node provider.mjs <port> [redirect_uri ...]');
   process.exit(2);
 }
 
@@ -72,8 +77,13 @@ const configuration = {
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
     // {issuer}/cb for token tests; the console's callback for its sign-in tests (the
-    // console under test has WORKSPACED_PUBLIC_URL http://console.test).
-    redirect_uris: [`${ISSUER}/cb`, 'http://console.test/console/sign-in/oidc/callback'],
+    // console under test has WORKSPACED_PUBLIC_URL http://console.test); a live console's
+    // callback from the command line.
+    redirect_uris: [
+      `${ISSUER}/cb`,
+      'http://console.test/console/sign-in/oidc/callback',
+      ...extraRedirectUris,
+    ],
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
@@ -97,7 +107,8 @@ const configuration = {
     Session: 3600,
   },
   features: {
-    devInteractions: { enabled: false },
+    // The login and consent pages a browser sees when no login_hint names the account.
+    devInteractions: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => undefined,
@@ -128,9 +139,6 @@ const configuration = {
   async extraTokenClaims(ctx, token) {
     const account = token.accountId ? accounts.get(token.accountId) : undefined;
     return account ? accountClaims(account) : undefined;
-  },
-  interactions: {
-    url: (ctx, interaction) => `/interaction/${interaction.uid}`,
   },
   renderError(ctx, out) {
     ctx.type = 'json';
@@ -184,9 +192,11 @@ provider.use(async (ctx, next) => {
     return undefined;
   }
 
-  if (ctx.path.startsWith('/interaction/') && ctx.method === 'GET') {
+  if (/^\/interaction\/[^/]+$/.test(ctx.path) && ctx.method === 'GET') {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const sub = details.params.login_hint;
+    // No login_hint: devInteractions' login and consent pages (a person at a browser).
+    if (sub === undefined) return next();
     if (typeof sub !== 'string' || !accounts.has(sub)) {
       ctx.status = 400;
       ctx.body = { error: `login_hint must name a registered account, got ${JSON.stringify(sub)}` };

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,30 +36,53 @@ from workspaced.console.web import (
 from workspaced.http.context import AppContext
 from workspaced.kit.errors import DomainError
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
-SECURITY_HEADERS = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    # The invitation page's URL carries its secret: no other site learns it from Referer.
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-]
+
+def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
+    """The console's policy; `form_origins` are origins besides its own that its forms may
+    reach, redirects included (browsers apply form-action to a form's redirects too)."""
+    form_action = " ".join(("'self'", *form_origins))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"frame-ancestors 'none'; form-action {form_action}; base-uri 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def security_headers(context: AppContext) -> list[tuple[bytes, bytes]]:
+    # The identity-provider sign-in is a form whose answer redirects to the provider's
+    # authorization endpoint, at the issuer's origin.
+    sign_in = context.console_sign_in
+    form_origins = (_origin(sign_in.client.issuer),) if sign_in is not None else ()
+    return [
+        (b"content-security-policy", content_security_policy(form_origins).encode()),
+        # The invitation page's URL carries its secret: no other site learns it from Referer.
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+    ]
+
+
 # Pages show private data (and sometimes a secret once): no cache keeps them.
 NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
         self.app = app
+        self.headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         static = scope.get("path", "").startswith(PREFIX + "/static/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = [*message.get("headers", []), *self.headers]
                 if not static:
                     headers.append(NO_STORE)
                 message = {**message, "headers": headers}
@@ -163,4 +186,4 @@ def create_console(context: AppContext) -> ASGIApp:
             message="This address has a value the console does not understand.",
         )
 
-    return SecurityHeaders(console)
+    return SecurityHeaders(console, security_headers(context))
