@@ -175,10 +175,27 @@ def test_workspace_lifecycle_through_the_pages(
         assert session.scalars(select(Workspace.icon)).one() == "palette"
     too_long = post_form(client, listing, rename, {"title": "Design Team", "icon": "x" * 201})
     assert too_long.status_code == 400 and f'id="rename-{uid}-icon-error"' in too_long.text
-    cleared = post_form(client, listing, rename, {"title": "Design Team", "icon": ""})
+    colored = post_form(
+        client,
+        listing,
+        rename,
+        {"title": "Design Team", "icon": "palette", "icon_color": "#3b82f6"},
+    )
+    assert colored.status_code == 303
+    with database.read() as session:
+        assert session.execute(select(Workspace.icon, Workspace.icon_color)).one() == (
+            "palette",
+            "#3b82f6",
+        )
+    assert 'value="#3b82f6"' in client.get(listing).text
+    bad_color = post_form(client, listing, rename, {"title": "Design Team", "icon_color": "x" * 51})
+    assert bad_color.status_code == 400 and f'id="rename-{uid}-icon_color-error"' in bad_color.text
+    cleared = post_form(
+        client, listing, rename, {"title": "Design Team", "icon": "", "icon_color": ""}
+    )
     assert cleared.status_code == 303
     with database.read() as session:
-        assert session.scalars(select(Workspace.icon)).one() is None
+        assert session.execute(select(Workspace.icon, Workspace.icon_color)).one() == (None, None)
     assert post_form(client, listing, f"{listing}/{uid}/delete", {}).status_code == 303
     deleted = client.get(listing + "?show_deleted=true")
     assert "Design Team" in deleted.text and "Undelete" in deleted.text

@@ -141,11 +141,13 @@ def rename_workspace(request: Request, org: str, workspace: str, form: Posted) -
     try:
         with context_of(request).database.write() as session:
             changes: dict[str, str | None] = {"title": form.get("title")}
-            if "icon" in form.fields:  # an empty icon clears it
-                changes["icon"] = form.get("icon") or None
+            for optional in ("icon", "icon_color"):  # an empty one clears it
+                if optional in form.fields:
+                    changes[optional] = form.get(optional) or None
             workspaces.update(session, form.principal, org, workspace, changes)
     except DomainError as error:
-        return _refused(request, form, org, f"rename-{workspace}", error, ("title", "icon"))
+        fields = ("title", "icon", "icon_color")
+        return _refused(request, form, org, f"rename-{workspace}", error, fields)
     return redirect(f"{PREFIX}/orgs/{org}/workspaces", "workspace-renamed")
 
 
