@@ -116,19 +116,7 @@ def open_session(session: Session, token: str) -> OpenedSession:
             ),
         )
     )
-    session_id = secrets.token_urlsafe(32)
-    row = ConsoleSession(
-        id_sha256=_digest(session_id),
-        user_id=principal.user_id,
-        token_id=principal.token_id,
-        csrf_token=secrets.token_urlsafe(32),
-        create_time=now,
-        last_seen_time=now,
-        expire_time=now + ABSOLUTE_TIMEOUT,
-    )
-    session.add(row)
-    session.flush()
-    return OpenedSession(session_id, SignedIn(principal, row.csrf_token, row.id_sha256, now))
+    return _insert(session, principal, now)
 
 
 def _ended(now: datetime) -> ColumnElement[bool]:
@@ -168,7 +156,7 @@ def open_identity_session(
             _ended(now),
         )
     )
-    return _insert(session, principal.user_id, None, chosen, identity, principal.email, now)
+    return _insert(session, _acting_in(principal, chosen), now, identity)
 
 
 def switch(session: Session, signed_in: SignedIn, org_ref: str) -> OpenedSession:
@@ -192,15 +180,7 @@ def switch(session: Session, signed_in: SignedIn, org_ref: str) -> OpenedSession
     session.execute(
         delete(ConsoleSession).where(ConsoleSession.id_sha256 == signed_in.session_digest)
     )
-    return _insert(
-        session,
-        principal.user_id,
-        None,
-        org_id,
-        signed_in.identity,
-        principal.email,
-        clock.now(),
-    )
+    return _insert(session, _acting_in(principal, org_id), clock.now(), signed_in.identity)
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:
@@ -210,23 +190,29 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return None
 
 
+def _acting_in(principal: Principal, org_id: uuid.UUID) -> Principal:
+    """An identity-provider user's principal in the one organization its session acts in."""
+    return Principal(
+        user_id=principal.user_id, token_id=None, home_org_id=org_id, email=principal.email
+    )
+
+
 def _insert(
     session: Session,
-    user_id: uuid.UUID,
-    token_id: uuid.UUID | None,
-    org_id: uuid.UUID,
-    identity: tuple[str, str],
-    email: str,
+    principal: Principal,
     now: datetime,
+    identity: tuple[str, str] | None = None,
 ) -> OpenedSession:
+    """A new session row: a token's (the principal's `token_id`), or the identity's
+    `(iss, sub)` acting in the principal's home organization."""
     session_id = secrets.token_urlsafe(32)
     row = ConsoleSession(
         id_sha256=_digest(session_id),
-        user_id=user_id,
-        token_id=token_id,
-        org_id=org_id,
-        identity_issuer=identity[0],
-        identity_subject=identity[1],
+        user_id=principal.user_id,
+        token_id=principal.token_id,
+        org_id=principal.home_org_id if identity else None,
+        identity_issuer=identity[0] if identity else None,
+        identity_subject=identity[1] if identity else None,
         csrf_token=secrets.token_urlsafe(32),
         create_time=now,
         last_seen_time=now,
@@ -234,7 +220,6 @@ def _insert(
     )
     session.add(row)
     session.flush()
-    principal = Principal(user_id=user_id, token_id=None, home_org_id=org_id, email=email)
     return OpenedSession(
         session_id, SignedIn(principal, row.csrf_token, row.id_sha256, now, identity)
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -31,6 +31,9 @@ from workspaced.kit.errors import (
 )
 
 PREFIX = "/console"
+PAGE_SIZE = 50  # rows a list page shows
+# A query parameter of free text (a page token, a filter): bounded, so junk is a 422.
+Text = Annotated[str, Query(max_length=4096)]
 SESSION_COOKIE = "wsd_console_session"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 MAX_FORM_FIELDS = 50

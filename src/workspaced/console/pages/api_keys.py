@@ -4,19 +4,20 @@ on the page that answers the form), revoke."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from workspaced.api_key import service as api_keys
 from workspaced.authz.catalog import API_KEY_PERMISSIONS
 from workspaced.console.sessions import SignedIn
 from workspaced.console.web import (
+    PAGE_SIZE,
     PREFIX,
     Caller,
     FormErrors,
     Posted,
+    Text,
     context_of,
     redirect,
     render,
@@ -26,9 +27,7 @@ from workspaced.kit.errors import DomainError, InvalidArgument
 from workspaced.kit.pagination import PageRequest
 
 router = APIRouter()
-PAGE_SIZE = 50
 PERMISSION_CHOICES = sorted(API_KEY_PERMISSIONS)
-Text = Annotated[str, Query(max_length=4096)]
 
 
 def key_page(

@@ -15,12 +15,14 @@ from workspaced.console import csrf, sessions
 from workspaced.console.pages.members import workspace_roles
 from workspaced.console.sessions import SignedIn
 from workspaced.console.web import (
+    PAGE_SIZE,
     PREFIX,
     SESSION_COOKIE,
     Caller,
     CsrfRefused,
     FormErrors,
     Posted,
+    Text,
     context_of,
     form_fields,
     optional_signed_in,
@@ -38,9 +40,7 @@ from workspaced.kit.pagination import PageRequest
 from workspaced.workspace import service as workspaces
 
 router = APIRouter()
-PAGE_SIZE = 50
 STATES = ("PENDING", "ACCEPTED", "REVOKED", "EXPIRED")
-Text = Annotated[str, Query(max_length=4096)]
 ACCEPT = PREFIX + "/invitations/accept"
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from workspaced.authz.access import Principal
 from workspaced.console.sessions import SignedIn
 from workspaced.console.web import (
+    PAGE_SIZE,
     PREFIX,
     Caller,
     FormErrors,
     Posted,
+    Text,
     context_of,
     redirect,
     render,
@@ -28,8 +28,6 @@ from workspaced.role.service import RoleView
 from workspaced.workspace import service as workspaces
 
 router = APIRouter()
-PAGE_SIZE = 50
-Text = Annotated[str, Query(max_length=4096)]
 
 
 def workspace_roles(session: Session, principal: Principal, org: str) -> list[RoleView]:

@@ -16,10 +16,12 @@ from starlette.responses import Response
 from workspaced.authz.catalog import BUILT_IN_ORGANIZATION_ROLES
 from workspaced.console.sessions import SignedIn
 from workspaced.console.web import (
+    PAGE_SIZE,
     PREFIX,
     Caller,
     FormErrors,
     Posted,
+    Text,
     context_of,
     redirect,
     render,
@@ -32,8 +34,6 @@ from workspaced.organization import service as organizations
 from workspaced.organization import users
 
 router = APIRouter()
-PAGE_SIZE = 50
-Text = Annotated[str, Query(max_length=4096)]
 Search = Annotated[str, Query(max_length=500)]
 # The role selects' choices: owner, admin, member (the domain refuses what the caller
 # may not grant, at the form).

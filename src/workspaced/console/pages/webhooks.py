@@ -5,17 +5,17 @@ their last response, and retrying one."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from workspaced.console.sessions import SignedIn
 from workspaced.console.web import (
+    PAGE_SIZE,
     PREFIX,
     Caller,
     FormErrors,
     Posted,
+    Text,
     context_of,
     redirect,
     render,
@@ -27,9 +27,7 @@ from workspaced.kit.errors import DomainError
 from workspaced.kit.pagination import PageRequest
 
 router = APIRouter()
-PAGE_SIZE = 50
 EVENT_TYPE_CHOICES = sorted(ALL_TYPES)
-Text = Annotated[str, Query(max_length=4096)]
 
 
 def endpoint_page(

@@ -4,9 +4,8 @@ icon), delete, undelete."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from workspaced.console.sessions import SignedIn
@@ -15,6 +14,7 @@ from workspaced.console.web import (
     Caller,
     FormErrors,
     Posted,
+    Text,
     context_of,
     redirect,
     render,
@@ -35,7 +35,6 @@ ORDERS = [
     ("title desc", "Title, Z to A"),
     ("update_time desc", "Recently updated"),
 ]
-Text = Annotated[str, Query(max_length=4096)]
 
 
 def workspace_list_page(
