@@ -4,6 +4,7 @@ off; on PostgreSQL the count is shared by every replica (here two apps on one da
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -34,10 +35,10 @@ def client(database: Database) -> Iterator[TestClient]:
         yield test_client
 
 
-def assert_refused_in_dialect_format(dialect: str, response: object) -> None:
+def assert_refused_in_dialect_format(dialect: str, response: object, window_s: int = 60) -> None:
     assert response.status_code == 429, response.text  # type: ignore[attr-defined]
     retry_after = int(response.headers["retry-after"])  # type: ignore[attr-defined]
-    assert 1 <= retry_after <= 60
+    assert 1 <= retry_after <= window_s
     body = response.json()  # type: ignore[attr-defined]
     if dialect == "aip":
         assert body["error"]["status"] == "RESOURCE_EXHAUSTED"
@@ -80,11 +81,15 @@ def test_a_burst_of_7000_with_the_defaults_meets_429_at_6001(
     database: Database, world: World
 ) -> None:
     """The issue's figure, with the shipped defaults: one credential's burst of 7,000
-    requests in a minute is refused from request 6,001 on, while another is served."""
+    requests in a window is refused from request 6,001 on, while another is served."""
     person, other = world.person("acme"), world.person("acme")
     defaults = RateLimitSettings()
     assert defaults.per_credential == 6000 and defaults.window_s == 60
-    with limited_client(database, defaults) as client:
+    # The default limit, in a window the whole burst fits in: 6,000 requests through the
+    # test client took over a minute on a loaded two-core machine (PostgreSQL), and a
+    # burst that outlives its window is rightly let through by the next one.
+    settings = dataclasses.replace(defaults, window_s=3600)
+    with limited_client(database, settings) as client:
         first_refused = None
         for sent in range(1, 7001):
             response = client.get("/api/v1/me", headers=person.headers)
@@ -93,7 +98,7 @@ def test_a_burst_of_7000_with_the_defaults_meets_429_at_6001(
                 break
             assert response.status_code == 200, response.text
         assert first_refused == 6001
-        assert_refused_in_dialect_format("aip", response)
+        assert_refused_in_dialect_format("aip", response, settings.window_s)
         assert client.get("/api/v1/me", headers=other.headers).status_code == 200
 
 
