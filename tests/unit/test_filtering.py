@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from workspaced.kit import filtering
 from workspaced.kit.errors import InvalidArgument
-from workspaced.kit.filtering import And, Comparison, Not, Or
+from workspaced.kit.filtering import And, Comparison, Not, Or, string_literal, tokenize
 
 table = Table("t", MetaData(), Column("title", String), Column("create_time", DateTime))
 FIELDS = {
@@ -148,3 +148,10 @@ class TestCostBudget:
 
     def test_exact_matches_cost_nothing(self) -> None:
         self.compile(" OR ".join(f'title="t{i}"' for i in range(filtering.MAX_RESTRICTIONS)))
+
+
+@pytest.mark.parametrize("value", ["", "plain", 'say "hi"', "back\\slash", "end\\", "é ünï"])
+def test_a_string_literal_reads_back_as_itself(value: str) -> None:
+    """Filters built from a form's free text (the console's search and audit filters)."""
+    string, end = tokenize(string_literal(value))
+    assert (string.kind, string.value, end.kind) == ("string", value, "eof")

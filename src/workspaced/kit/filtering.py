@@ -66,6 +66,12 @@ def _error(position: int, message: str) -> InvalidArgument:
     return InvalidArgument("filter", f"{message} at position {position}")
 
 
+def string_literal(value: str) -> str:
+    """`value` as a filter's double-quoted string, read back by `tokenize` as itself (for
+    code that builds a filter from a form's free text)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     i = 0

@@ -11,19 +11,15 @@ from starlette.responses import Response
 
 from workspaced.audit import service as audit
 from workspaced.console.sessions import SignedIn
-from workspaced.console.web import PREFIX, Caller, FormErrors, context_of, render
+from workspaced.console.web import PAGE_SIZE, PREFIX, Caller, FormErrors, context_of, render
 from workspaced.http.context import run_list_read
 from workspaced.kit.errors import InvalidArgument
+from workspaced.kit.filtering import string_literal
 from workspaced.kit.pagination import PageRequest
 from workspaced.organization import service as organizations
 
 router = APIRouter()
-PAGE_SIZE = 50
 Text = Annotated[str, Query(max_length=500)]
-
-
-def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _timestamp(value: str) -> str:
@@ -41,16 +37,16 @@ def audit_filter(actor: str, action: str, resource: str, after: str, before: str
     `action` and `resource` ending in `*` match as prefixes (`workspace.*`)."""
     terms = []
     if actor:
-        terms.append(f"actor = {_quoted(actor)}")
+        terms.append(f"actor = {string_literal(actor)}")
     for name, value in (("action", action), ("resource", resource)):
         if value.endswith("*"):
-            terms.append(f"{name}:{_quoted(value.rstrip('*'))}")
+            terms.append(f"{name}:{string_literal(value.rstrip('*'))}")
         elif value:
-            terms.append(f"{name} = {_quoted(value)}")
+            terms.append(f"{name} = {string_literal(value)}")
     if after:
-        terms.append(f"time >= {_quoted(_timestamp(after))}")
+        terms.append(f"time >= {string_literal(_timestamp(after))}")
     if before:
-        terms.append(f"time < {_quoted(_timestamp(before))}")
+        terms.append(f"time < {string_literal(_timestamp(before))}")
     return " AND ".join(terms)
 
 

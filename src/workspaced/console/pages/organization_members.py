@@ -29,6 +29,7 @@ from workspaced.console.web import (
 )
 from workspaced.http.context import run_list_read
 from workspaced.kit.errors import DomainError
+from workspaced.kit.filtering import string_literal
 from workspaced.kit.pagination import PageRequest
 from workspaced.organization import service as organizations
 from workspaced.organization import users
@@ -44,7 +45,7 @@ def search_filter(search: str) -> str:
     """The aip dialect's filter for the search box: a name or email substring."""
     if not search:
         return ""
-    return 'search:"' + search.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return "search:" + string_literal(search)
 
 
 def members_page(
