@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
 from workspaced.event import outbox, webhooks
-from workspaced.event.feed import committed_in_order
+from workspaced.event.feed import committed_in_order, past_position
 from workspaced.event.outbox import DELIVERED, PENDING
 from workspaced.kit import clock
 from workspaced.kit.db import Database
@@ -287,7 +287,7 @@ class DeliveryWorker:
                 committed_in_order(
                     session,
                     in_org(select(Event), Event, endpoint.org_id).where(
-                        _past(endpoint.cursor_xid, endpoint.cursor_event)
+                        past_position(endpoint.cursor_xid, endpoint.cursor_event)
                     ),
                 )
                 .order_by(Event.xid, Event.id)
@@ -404,11 +404,6 @@ def _move_cursor(endpoint: WebhookEndpoint, position: Position) -> None:
         endpoint.cursor_xid, endpoint.cursor_event = position
 
 
-def _past(cursor_xid: int, cursor_event: int) -> Any:
-    """Events after a position of the log."""
-    return or_(Event.xid > cursor_xid, (Event.xid == cursor_xid) & (Event.id > cursor_event))
-
-
 def _retries_due(now: datetime) -> Any:
     """An endpoint has a PENDING delivery due (through the queue index)."""
     return exists().where(
@@ -426,11 +421,7 @@ def _events_past_cursor(session: Session) -> Any:
         session,
         select(Event.id).where(
             Event.org_id == WebhookEndpoint.org_id,
-            or_(
-                Event.xid > WebhookEndpoint.cursor_xid,
-                (Event.xid == WebhookEndpoint.cursor_xid)
-                & (Event.id > WebhookEndpoint.cursor_event),
-            ),
+            past_position(WebhookEndpoint.cursor_xid, WebhookEndpoint.cursor_event),
         ),
     ).exists()
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, literal_column, or_, select
+from sqlalchemy import BigInteger, ColumnElement, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from workspaced.authz.access import Principal
@@ -42,6 +42,12 @@ def parse_cursor(value: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def past_position(xid: Any, event_pk: Any) -> ColumnElement[bool]:
+    """Events past a position (`xid`, `id`) of the log, in its order: a feed cursor's
+    values, or an endpoint's cursor columns (correlated)."""
+    return or_(Event.xid > xid, (Event.xid == xid) & (Event.id > event_pk))
+
+
 def committed_in_order(session: Session, query: AnySelect) -> AnySelect:
     """Only events of transactions older than every transaction still running: one that
     commits later can then never sort before what a reader has already seen. (SQLite
@@ -70,9 +76,7 @@ def list_events(
     if not 1 <= page_size <= PAGE_SIZE_MAX:
         raise InvalidArgument("page_size", f"must be between 1 and {PAGE_SIZE_MAX}")
     xid, event_pk = parse_cursor(after)
-    query = in_org(select(Event), Event, org.id).where(
-        or_(Event.xid > xid, (Event.xid == xid) & (Event.id > event_pk))
-    )
+    query = in_org(select(Event), Event, org.id).where(past_position(xid, event_pk))
     rows = session.scalars(
         committed_in_order(session, query).order_by(Event.xid, Event.id).limit(page_size)
     ).all()

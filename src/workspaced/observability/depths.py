@@ -13,9 +13,10 @@ from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import ScalarSelect, Select, func, literal, or_, select, text
+from sqlalchemy import ScalarSelect, Select, func, literal, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from workspaced.event.feed import past_position
 from workspaced.event.outbox import PENDING
 from workspaced.kit.db import Database
 from workspaced.kit.errors import DomainError
@@ -50,11 +51,7 @@ _WEBHOOK_PENDING = select(
             + _capped_count(
                 select(literal(1)).where(
                     Event.org_id == WebhookEndpoint.org_id,
-                    or_(
-                        Event.xid > WebhookEndpoint.cursor_xid,
-                        (Event.xid == WebhookEndpoint.cursor_xid)
-                        & (Event.id > WebhookEndpoint.cursor_event),
-                    ),
+                    past_position(WebhookEndpoint.cursor_xid, WebhookEndpoint.cursor_event),
                 )
             )
         ),
