@@ -464,6 +464,11 @@ def test_webhook_endpoint_edit_disable_enable_and_rotate(
         endpoint = session.scalars(select(WebhookEndpoint)).one()
         assert endpoint.url == "https://93.184.215.14/b"
         assert sorted(endpoint.event_types) == ["role.created", "role.deleted"]
+    # An emptied description clears it (it was a 500: NULL into a NOT NULL column).
+    cleared = post_form(client, edit, edit, {"url": "https://93.184.215.14/b", "description": ""})
+    assert cleared.status_code == 303, cleared.text
+    with database.read() as session:
+        assert session.scalars(select(WebhookEndpoint.description)).one() == ""
 
     state = f"{edit}/state"
     disabled = post_form(client, hooks, state, {"disabled": "true"})

@@ -150,7 +150,7 @@ def update_endpoint(request: Request, org: str, endpoint_id: str, form: Posted) 
     context = context_of(request)
     changes: dict[str, object] = {
         "url": form.get("url"),
-        "description": form.get("description") or None,
+        "description": form.get("description"),  # empty: none (the column is not nullable)
         "event_types": [t for t in EVENT_TYPE_CHOICES if form.fields.get(f"event:{t}") == "on"],
     }
     try:
@@ -165,14 +165,13 @@ def update_endpoint(request: Request, org: str, endpoint_id: str, form: Posted) 
             )
     except DomainError as error:
         errors = FormErrors.of("edit", error, ("url", "event_types", "description"))
-        shown = {**changes, "description": changes["description"] or ""}
         return edit_page(
             request,
             form.signed_in,
             org,
             endpoint_id,
             errors=errors,
-            values=shown,
+            values=changes,
             status_code=status_of(error),
         )
     return redirect(f"{PREFIX}/orgs/{org}/webhooks", "endpoint-updated")
